@@ -1,0 +1,86 @@
+import { ConfigError, loadGeodeConfig } from './geode-config';
+
+describe('loadGeodeConfig', () => {
+  it('gives defaults and an embedded database when nothing but the region is set', () => {
+    const config = loadGeodeConfig({ GEODE_REGION: 'eu-west-1' });
+    expect(config).toEqual({
+      region: 'eu-west-1',
+      http: { host: '127.0.0.1', port: 3000 },
+      database: { kind: 'embedded', dataDir: './data', name: 'geode-eu-west-1' },
+      migrations: 'run',
+      logLevel: 'info',
+      shutdownTimeoutMs: 10_000,
+    });
+  });
+
+  it('lets command-line flags win over the environment', () => {
+    const config = loadGeodeConfig(
+      { GEODE_REGION: 'eu-west-1', GEODE_PORT: '4000' },
+      { region: 'us-east-1', port: '0' },
+    );
+    expect(config.region).toBe('us-east-1');
+    expect(config.http.port).toBe(0);
+  });
+
+  it('uses DATABASE_URL when set', () => {
+    const config = loadGeodeConfig({
+      GEODE_REGION: 'a',
+      DATABASE_URL: 'postgresql://u:p@db.internal:6543/geode',
+    });
+    expect(config.database).toEqual({
+      kind: 'server',
+      url: 'postgresql://u:p@db.internal:6543/geode',
+    });
+  });
+
+  it('builds a URL from the standard PG* variables, sockets included', () => {
+    expect(
+      loadGeodeConfig({
+        GEODE_REGION: 'a',
+        PGHOST: 'db',
+        PGUSER: 'app',
+        PGPASSWORD: 's3cret',
+        PGDATABASE: 'ledger',
+      }).database,
+    ).toEqual({
+      kind: 'server',
+      url: 'postgres://app:s3cret@db:5432/ledger',
+    });
+    expect(loadGeodeConfig({ GEODE_REGION: 'a', PGHOST: '/var/run/postgresql' }).database).toEqual({
+      kind: 'server',
+      url: 'postgres://postgres@localhost:5432/postgres?host=%2Fvar%2Frun%2Fpostgresql',
+    });
+  });
+
+  it.each([
+    [{}, /^GEODE_REGION is required/],
+    [{ GEODE_REGION: '' }, /^GEODE_REGION must be a region id .*\(got ""\)$/],
+    [{ GEODE_REGION: 'EU West' }, /^GEODE_REGION must be a region id/],
+    [
+      { GEODE_REGION: 'a', GEODE_PORT: '70000' },
+      /^GEODE_PORT must be at most 65535 \(got "70000"\)$/,
+    ],
+    [{ GEODE_REGION: 'a', GEODE_PORT: '3.5' }, /^GEODE_PORT must be a whole number/],
+    [{ GEODE_REGION: 'a', LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
+    [
+      { GEODE_REGION: 'a', GEODE_MIGRATIONS: 'maybe' },
+      /^GEODE_MIGRATIONS must be "run" or "check"/,
+    ],
+    [
+      { GEODE_REGION: 'a', DATABASE_URL: 'not a url' },
+      /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/,
+    ],
+    [{ GEODE_REGION: 'a', DATABASE_URL: 'mysql://root@db/x' }, /^DATABASE_URL must be/],
+  ])('refuses %j with one line naming the variable', (env, message) => {
+    expect(() => loadGeodeConfig(env)).toThrow(ConfigError);
+    expect(() => loadGeodeConfig(env)).toThrow(message);
+  });
+
+  it('never repeats a password in its error message', () => {
+    expect(() =>
+      loadGeodeConfig({ GEODE_REGION: 'a', DATABASE_URL: 'mysql://root:hunter2@db/x' }),
+    ).toThrow(
+      'DATABASE_URL must be a postgres:// or postgresql:// URL with a host (got "mysql://root:***@db/x")',
+    );
+  });
+});

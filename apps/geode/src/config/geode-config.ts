@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { DatabaseTarget } from '@geode/database';
+
+/** A configuration value a user got wrong; its message names the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface GeodeConfig {
+  region: string;
+  http: { host: string; port: number };
+  database: DatabaseTarget;
+  /** `run`: apply pending migrations at start (under a lock); `check`: refuse to start if any are pending. */
+  migrations: 'run' | 'check';
+  logLevel: LogLevel;
+  shutdownTimeoutMs: number;
+}
+
+/** Settings given on the command line; they win over the environment. */
+export interface GeodeFlags {
+  region?: string;
+  port?: string;
+  host?: string;
+}
+
+export const REGION_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+
+const environmentSchema = z.object({
+  GEODE_REGION: z
+    .string({ error: 'is required (a region id such as eu-west-1; or pass --region)' })
+    .regex(
+      REGION_PATTERN,
+      'must be a region id such as eu-west-1 (lowercase letters, digits, dashes)',
+    )
+    .max(63, 'must be at most 63 characters'),
+  GEODE_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  GEODE_PORT: integer(0, 65535).default(3000),
+  GEODE_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
+  GEODE_MIGRATIONS: z.enum(['run', 'check'], { error: 'must be "run" or "check"' }).default('run'),
+  GEODE_SHUTDOWN_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  DATABASE_URL: z
+    .string()
+    .refine(isPostgresUrl, 'must be a postgres:// or postgresql:// URL with a host')
+    .optional(),
+  PGHOST: z.string().optional(),
+  PGPORT: integer(1, 65535).optional(),
+  PGUSER: z.string().optional(),
+  PGPASSWORD: z.string().optional(),
+  PGDATABASE: z.string().optional(),
+});
+
+/**
+ * Reads and validates the whole configuration once, at start. The only place
+ * in the app that looks at the environment.
+ */
+export function loadGeodeConfig(env: NodeJS.ProcessEnv, flags: GeodeFlags = {}): GeodeConfig {
+  const merged = {
+    ...env,
+    ...(flags.region !== undefined && { GEODE_REGION: flags.region }),
+    ...(flags.port !== undefined && { GEODE_PORT: flags.port }),
+    ...(flags.host !== undefined && { GEODE_HOST: flags.host }),
+  };
+  const parsed = environmentSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'configuration');
+    const given = merged[variable as keyof typeof merged];
+    const shown =
+      given === undefined ? '' : ` (got ${JSON.stringify(redactIfUrl(variable, given))})`;
+    throw new ConfigError(`${variable} ${issue.message}${shown}`);
+  }
+  const values = parsed.data;
+  return {
+    region: values.GEODE_REGION,
+    http: { host: values.GEODE_HOST, port: values.GEODE_PORT },
+    database: databaseTarget(values),
+    migrations: values.GEODE_MIGRATIONS,
+    logLevel: values.LOG_LEVEL,
+    shutdownTimeoutMs: values.GEODE_SHUTDOWN_TIMEOUT_MS,
+  };
+}
+
+type Environment = z.infer<typeof environmentSchema>;
+
+function databaseTarget(values: Environment): DatabaseTarget {
+  if (values.DATABASE_URL) return { kind: 'server', url: values.DATABASE_URL };
+  const usesPgVariables = [values.PGHOST, values.PGPORT, values.PGUSER, values.PGDATABASE].some(
+    (value) => value !== undefined && value !== '',
+  );
+  if (usesPgVariables) return { kind: 'server', url: urlFromPgVariables(values) };
+  return { kind: 'embedded', dataDir: values.GEODE_DATA_DIR, name: `geode-${values.GEODE_REGION}` };
+}
+
+/** The standard libpq variables, as one URL (a socket directory goes in `?host=`). */
+function urlFromPgVariables(values: Environment): string {
+  const host = values.PGHOST || 'localhost';
+  const user = values.PGUSER || 'postgres';
+  const url = new URL('postgres://placeholder');
+  url.username = encodeURIComponent(user);
+  if (values.PGPASSWORD) url.password = encodeURIComponent(values.PGPASSWORD);
+  url.pathname = `/${encodeURIComponent(values.PGDATABASE || user)}`;
+  if (host.startsWith('/')) {
+    url.hostname = 'localhost';
+    url.searchParams.set('host', host);
+  } else {
+    url.hostname = host;
+  }
+  url.port = String(values.PGPORT ?? 5432);
+  return url.toString();
+}
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function redactIfUrl(variable: string, value: string): string {
+  if (variable === 'PGPASSWORD') return '***';
+  if (variable !== 'DATABASE_URL') return value;
+  try {
+    const url = new URL(value);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return value.replace(/:[^:@/]*@/, ':***@');
+  }
+}

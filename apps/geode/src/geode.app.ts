@@ -1,0 +1,29 @@
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { Logger as NestPinoLogger } from 'nestjs-pino';
+import { ProblemDetailsFilter } from '@geode/problem-details';
+import { Logger } from 'pino';
+import { GeodeConfig } from './config/geode-config';
+import { GeodeModule } from './geode.module';
+
+/**
+ * Builds (but does not start) a geode's Nest application. Used by `main.ts`
+ * and by end-to-end tests, so both run exactly the same app.
+ */
+export async function createGeodeApp(
+  config: GeodeConfig,
+  databaseUrl: string,
+  logger: Logger,
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    GeodeModule.forRoot({ config, databaseUrl, logger }),
+    {
+      bufferLogs: true,
+      abortOnError: false,
+    },
+  );
+  app.useLogger(app.get(NestPinoLogger));
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.disable('x-powered-by');
+  return app;
+}

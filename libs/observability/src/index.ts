@@ -1,0 +1,3 @@
+export * from './logging.module';
+export * from './metrics.module';
+export * from './root-logger';
