@@ -5,4 +5,6 @@
  */
 export const AdvisoryLock = {
   migrations: 0x47454f44_0001n,
+  /** One sequencer per region (per database). */
+  sequencer: 0x47454f44_0002n,
 } as const;

@@ -5,9 +5,12 @@ import { AdvisoryLock } from './advisory-locks';
  * Runs pending migrations while holding an advisory lock, so several processes
  * starting against one database never race: the first runs them, the others
  * wait and then find nothing left to do. Each migration runs in its own
- * transaction. Returns the names of the migrations this call ran.
+ * transaction. Returns the names of the migrations this call ran. The lock takes
+ * one pooled connection and the migrations another: the pool needs two.
  */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const poolSize = (dataSource.options as { poolSize?: number }).poolSize;
+  if (poolSize !== undefined && poolSize < 2) throw new Error('runMigrations needs a pool of at least 2 connections');
   const lockHolder = dataSource.createQueryRunner();
   await lockHolder.connect();
   try {

@@ -1,0 +1,99 @@
+import { Pool } from 'pg';
+import { chainHash, eventDigest, GENESIS_HASH } from '../canonical';
+import type { JsonObject, VersionVector } from '../event-envelope';
+import type { ChainVerification } from '../event-store.port';
+
+const PAGE = 1_000;
+
+interface ChainRow {
+  origin_seq: string;
+  event_id: string;
+  stream_id: string;
+  digest: string;
+  hash: string;
+  redacted: boolean;
+  held: boolean;
+  e_stream_id: string | null;
+  type: string | null;
+  schema_version: number | null;
+  data: JsonObject | null;
+  metadata: JsonObject | null;
+  dot_region: string | null;
+  dot_n: string | null;
+  deps: VersionVector | null;
+  hlc_wall: string | null;
+  hlc_logical: number | null;
+  residency: string[] | null;
+}
+
+/**
+ * Walks one origin's log from `fromSeq` and recomputes every link: seqs follow
+ * each other, each hash extends the previous one, and where this geode holds
+ * the payload, the payload still matches its digest. Reports the first entry
+ * that fails (tampered payload, deleted or reordered entry).
+ */
+export async function verifyOriginChain(pool: Pool, origin: string, fromSeq: number): Promise<ChainVerification> {
+  let previous = GENESIS_HASH;
+  if (fromSeq > 1) {
+    const { rows } = await pool.query<{ hash: string }>(
+      `SELECT encode(hash, 'hex') AS hash FROM geode_origin_log WHERE origin_region = $1 AND origin_seq = $2`,
+      [origin, fromSeq - 1],
+    );
+    if (!rows.length) return { origin, checked: 0, firstBroken: { seq: fromSeq - 1, reason: 'entry missing' } };
+    previous = rows[0].hash;
+  }
+  let expected = fromSeq;
+  let checked = 0;
+  for (;;) {
+    const { rows } = await pool.query<ChainRow>(
+      `SELECT o.origin_seq, o.event_id, o.stream_id, encode(o.digest, 'hex') AS digest,
+              encode(o.hash, 'hex') AS hash, o.redacted, e.event_id IS NOT NULL AS held,
+              e.stream_id AS e_stream_id, e.type, e.schema_version, e.data, e.metadata,
+              e.dot_region, e.dot_n, e.deps, e.hlc_wall, e.hlc_logical, e.residency
+         FROM geode_origin_log o LEFT JOIN geode_events e ON e.event_id = o.event_id
+        WHERE o.origin_region = $1 AND o.origin_seq >= $2
+        ORDER BY o.origin_seq LIMIT $3`,
+      [origin, expected, PAGE],
+    );
+    for (const row of rows) {
+      const seq = Number(row.origin_seq);
+      const broken = (reason: string): ChainVerification => ({ origin, checked, firstBroken: { seq: expected, reason } });
+      if (seq !== expected) return broken(`entry missing (next entry held is ${seq})`);
+      if (chainHash(previous, row.digest) !== row.hash) return broken('hash does not extend the previous entry');
+      if (!row.redacted) {
+        if (!row.held) return broken('event missing from the store');
+        const digest = eventDigest({
+          eventId: row.event_id,
+          streamId: row.e_stream_id!,
+          type: row.type!,
+          schemaVersion: row.schema_version!,
+          data: row.data!,
+          metadata: row.metadata!,
+          dot: { region: row.dot_region!, n: Number(row.dot_n) },
+          deps: row.deps!,
+          hlc: { wallMs: Number(row.hlc_wall), logical: row.hlc_logical! },
+          residency: row.residency,
+          origin: { region: origin, seq },
+        });
+        if (digest !== row.digest) return broken('stored event does not match its digest (altered)');
+        if (row.dot_region !== origin) return broken('event was decided in another region');
+      }
+      previous = row.hash;
+      expected += 1;
+      checked += 1;
+    }
+    if (rows.length < PAGE) break;
+  }
+  // A deleted tail leaves no gap behind it; knowledge still remembers the head.
+  const { rows: head } = await pool.query<{ seq: string; hash: string }>(
+    `SELECT seq, encode(hash, 'hex') AS hash FROM geode_knowledge WHERE origin_region = $1`,
+    [origin],
+  );
+  if (head.length && Number(head[0].seq) >= expected) {
+    return { origin, checked, firstBroken: { seq: expected, reason: `entry missing (held up to ${head[0].seq})` } };
+  }
+  if (head.length && Number(head[0].seq) === expected - 1 && expected > fromSeq && head[0].hash !== previous) {
+    return { origin, checked, firstBroken: { seq: expected - 1, reason: 'head differs from the recorded knowledge' } };
+  }
+  return { origin, checked, firstBroken: null };
+}
