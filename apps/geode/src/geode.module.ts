@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseModule } from '@geode/database';
+import { EventStoreModule } from '@geode/event-store';
 import { LoggingModule, MetricsModule } from '@geode/observability';
 import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
@@ -37,6 +38,7 @@ export class GeodeModule {
           migrations: geodeMigrations,
           applicationName: `geode-${config.region}`,
         }),
+        EventStoreModule.forRoot({ url: databaseUrl, region: config.region }),
         TerminusModule,
       ],
       controllers: [HealthController],

@@ -30,6 +30,17 @@ describe('geode over HTTP', () => {
     );
   });
 
+  it('runs the region sequencer, which takes its lease at start', async () => {
+    const deadline = Date.now() + 5_000;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = await (await fetch(`${geode.url}/metrics`)).text();
+      if (text.includes('geode_sequencer_leader{region="ap-northeast-1"} 1')) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(text).toContain('geode_sequencer_leader{region="ap-northeast-1"} 1');
+  });
+
   it('answers unknown routes with RFC 9457 problem details', async () => {
     const response = await fetch(`${geode.url}/v1/nothing-here`);
     expect(response.status).toBe(404);

@@ -1,6 +1,7 @@
 export * from './canonical';
 export * from './errors';
 export * from './event-envelope';
+export * from './event-store.module';
 export * from './event-store.port';
 export { MAX_EVENTS_PER_APPEND } from './validation';
 export { eventStoreMigrations } from './postgres/migrations';
