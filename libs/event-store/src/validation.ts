@@ -1,4 +1,4 @@
-import { canonicalJson, CanonicalEncodingError } from './canonical';
+import { canonicalJson, CanonicalEncodingError, isCanonicalJson } from './canonical';
 import { NewEvent, STREAM_ID_PATTERN, VersionVector } from './event-envelope';
 import { EventTooLarge, InvalidEvent, InvalidExpectedRevision, InvalidStreamId } from './errors';
 import type { AppendOptions, ExpectedRevision, StreamMetadataInput } from './event-store.port';
@@ -90,16 +90,23 @@ function validateEvent(event: unknown, path: string, limits: Limits): asserts ev
   }
   if (!isPlainObject(data)) throw new InvalidEvent(`${path}.data must be a JSON object`);
   if (metadata !== undefined && !isPlainObject(metadata)) throw new InvalidEvent(`${path}.metadata must be a JSON object`);
-  let bytes: number;
+  // The payload must canonicalise (docs/canonical-encoding.md), or the
+  // sequencer could not hash it: JSON every language reads back the same.
+  assertCanonical(data, `${path}.data`);
+  assertCanonical(metadata ?? {}, `${path}.metadata`);
+  // JSON.stringify writes the same bytes as the canonical form, in another key order.
+  const bytes = Buffer.byteLength(JSON.stringify(data)) + Buffer.byteLength(JSON.stringify(metadata ?? {}));
+  if (bytes > limits.maxEventBytes) throw new EventTooLarge(eventId, bytes, limits.maxEventBytes);
+}
+
+function assertCanonical(value: unknown, path: string): void {
+  if (isCanonicalJson(value)) return;
   try {
-    // Canonical encoding doubles as the check that the payload is JSON every
-    // language reads back the same (no NaN, no unsafe integers, no lone surrogates).
-    bytes = Buffer.byteLength(canonicalJson(data)) + Buffer.byteLength(canonicalJson(metadata ?? {}));
+    canonicalJson(value);
   } catch (error) {
     if (error instanceof CanonicalEncodingError) throw new InvalidEvent(`${path}: ${error.message}`);
     throw error;
   }
-  if (bytes > limits.maxEventBytes) throw new EventTooLarge(eventId, bytes, limits.maxEventBytes);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

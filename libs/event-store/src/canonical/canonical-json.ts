@@ -156,3 +156,37 @@ function describeKind(value: object): string {
     ? `a ${name}`
     : 'an object with a custom prototype';
 }
+
+/**
+ * True when `canonicalJson(value)` would succeed: the same rules, without
+ * building any text (appends validate every event with it, on the hot path).
+ * A value this refuses is handed to `canonicalJson` for the error message.
+ */
+export function isCanonicalJson(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER;
+    case 'string':
+      return !LONE_SURROGATE.test(value);
+    case 'object': {
+      if (value === null) return true;
+      // Deeper than this, let canonicalJson decide (it also names cycles).
+      if (depth > 200) return false;
+      if (isPlainArray(value)) {
+        for (let index = 0; index < value.length; index += 1) {
+          if (!Object.hasOwn(value, index) || !isCanonicalJson(value[index], depth + 1)) return false;
+        }
+        return Object.keys(value).length === value.length && Object.getOwnPropertySymbols(value).length === 0;
+      }
+      if (!isPlainObject(value) || Object.getOwnPropertySymbols(value).length > 0) return false;
+      for (const key of Object.keys(value)) {
+        if (LONE_SURROGATE.test(key) || !isCanonicalJson(value[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}

@@ -1,2 +1,2 @@
-export { CanonicalEncodingError, canonicalJson } from './canonical-json';
+export { CanonicalEncodingError, canonicalJson, isCanonicalJson } from './canonical-json';
 export { chainHash, eventDigest, GENESIS_HASH, type DigestInput } from './event-digest';

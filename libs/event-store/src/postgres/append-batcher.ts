@@ -15,6 +15,9 @@ export interface AppendResponse {
   status: 'ok' | 'duplicate' | 'duplicate-mismatch' | 'conflict' | 'deleted' | 'unknown-deps';
   revision?: number;
   positions?: number[];
+  /** `ok`: the dot counter of the first event appended. */
+  n?: number;
+  /** `duplicate`: the dots, HLCs of the first result. */
   dots?: { region: string; n: number }[];
   hw?: number[];
   hl?: number[];

@@ -296,7 +296,7 @@ export class PostgresEventStore implements EventStore {
           streamId,
           nextRevision: response.revision!,
           positions: response.positions!.map(Number),
-          dots: response.dots!,
+          dots: request.events.map((_, i) => ({ region: this.region, n: response.n! + i })),
           hlcs: request.events.map((e) => ({ wallMs: e.hw, logical: e.hl })),
         };
       case 'duplicate':

@@ -31,7 +31,7 @@ export class EventStore1764150000000 implements MigrationInterface {
       )`);
     await db.query(`
       CREATE TABLE geode_events (
-        position       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        position       bigint GENERATED ALWAYS AS IDENTITY,
         tx_id          xid8 NOT NULL DEFAULT pg_current_xact_id(),
         event_id       uuid NOT NULL,
         stream_id      text NOT NULL,
@@ -49,10 +49,11 @@ export class EventStore1764150000000 implements MigrationInterface {
         residency      text[],
         is_local       boolean NOT NULL,
         recorded_at    timestamptz NOT NULL DEFAULT now(),
+        -- The log order is the primary key: every log reader walks it.
+        CONSTRAINT geode_events_pkey PRIMARY KEY (tx_id, position),
         CONSTRAINT geode_events_event_id_key UNIQUE (event_id),
         CONSTRAINT geode_events_stream_revision_key UNIQUE (stream_id, revision)
       )`);
-    await db.query(`CREATE INDEX geode_events_log_order ON geode_events (tx_id, position)`);
     await db.query(`
       CREATE TABLE geode_origin_log (
         origin_region text NOT NULL,
@@ -85,6 +86,7 @@ export class EventStore1764150000000 implements MigrationInterface {
 
   async down(db: QueryRunner): Promise<void> {
     await db.query(`DROP FUNCTION geode_append_batch(text, jsonb, boolean)`);
+    await db.query(`DROP FUNCTION geode_append_duplicate(text, jsonb)`);
     await db.query(`DROP TABLE geode_checkpoints, geode_knowledge, geode_origin_log, geode_events, geode_streams`);
   }
 }
@@ -100,20 +102,57 @@ export class EventStore1764150000000 implements MigrationInterface {
  *            deps: {region:n}|null, meta: {home, residency, policy}|null,
  *            events: [{ id, type, v, data, metadata, hw, hl }] }
  * Result:  { status: ok|duplicate|duplicate-mismatch|conflict|deleted|unknown-deps,
- *            revision, positions, dots, hw, hl, actual, missing }
+ *            revision, positions, n (first dot counter; ok), dots/hw/hl (duplicate),
+ *            actual, missing }
+ *
+ * The common path is three statements: lock the stream row, insert, move the
+ * row. Idempotency costs nothing there: a known event id makes the insert come
+ * up short, and only then (or when a check fails) do we look for the first
+ * result.
  */
 const APPEND_FUNCTION = `
+CREATE FUNCTION geode_append_duplicate(p_stream text, p_events jsonb)
+RETURNS jsonb LANGUAGE plpgsql STABLE AS $fn$
+DECLARE
+  v_count int := jsonb_array_length(p_events);
+  v_found int;
+  v_same  boolean;
+  result  jsonb;
+BEGIN
+  SELECT count(*),
+         coalesce(bool_and(ev.stream_id = p_stream AND ev.type = e->>'type'
+             AND ev.schema_version = (e->>'v')::int AND ev.data = e->'data'
+             AND ev.metadata = e->'metadata'), true)
+    INTO v_found, v_same
+    FROM jsonb_array_elements(p_events) e
+    JOIN geode_events ev ON ev.event_id = (e->>'id')::uuid;
+  IF v_found = 0 THEN
+    RETURN NULL;
+  END IF;
+  IF v_found < v_count OR NOT v_same THEN
+    RETURN jsonb_build_object('status', 'duplicate-mismatch');
+  END IF;
+  SELECT jsonb_build_object('status', 'duplicate',
+           'revision', max(revision),
+           'positions', jsonb_agg(position ORDER BY revision),
+           'dots', jsonb_agg(jsonb_build_object('region', dot_region, 'n', dot_n) ORDER BY revision),
+           'hw', jsonb_agg(hlc_wall ORDER BY revision),
+           'hl', jsonb_agg(hlc_logical ORDER BY revision))
+    INTO result
+    FROM geode_events
+   WHERE event_id IN (SELECT (e->>'id')::uuid FROM jsonb_array_elements(p_events) e);
+  RETURN result;
+END
+$fn$;
+
 CREATE FUNCTION geode_append_batch(p_region text, p_requests jsonb, p_atomic boolean)
 RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
   req         jsonb;
-  results     jsonb := '[]'::jsonb;
+  results     jsonb[] := '{}';
   result      jsonb;
   v_stream    text;
-  v_ids       uuid[];
   v_count     int;
-  v_found     int;
-  v_same      boolean;
   v_revision  bigint;
   v_vector    jsonb;
   v_deleted   timestamptz;
@@ -128,75 +167,48 @@ BEGIN
   FOR req IN SELECT value FROM jsonb_array_elements(p_requests) LOOP
     v_stream := req->>'stream';
     v_count := jsonb_array_length(req->'events');
-    SELECT array_agg((e->>'id')::uuid) INTO v_ids FROM jsonb_array_elements(req->'events') e;
 
     <<attempt>>
     LOOP
-      -- Idempotency: the same ids with the same content answer the first result.
-      SELECT count(*),
-             coalesce(bool_and(ev.stream_id = v_stream AND ev.type = e->>'type'
-                 AND ev.schema_version = (e->>'v')::int AND ev.data = e->'data'
-                 AND ev.metadata = e->'metadata'), true)
-        INTO v_found, v_same
-        FROM jsonb_array_elements(req->'events') e
-        JOIN geode_events ev ON ev.event_id = (e->>'id')::uuid;
-      IF v_found > 0 THEN
-        IF v_found = v_count AND v_same THEN
-          SELECT jsonb_build_object('status', 'duplicate',
-                   'revision', max(revision),
-                   'positions', jsonb_agg(position ORDER BY revision),
-                   'dots', jsonb_agg(jsonb_build_object('region', dot_region, 'n', dot_n) ORDER BY revision),
-                   'hw', jsonb_agg(hlc_wall ORDER BY revision),
-                   'hl', jsonb_agg(hlc_logical ORDER BY revision))
-            INTO result FROM geode_events WHERE event_id = ANY (v_ids);
-        ELSE
-          result := jsonb_build_object('status', 'duplicate-mismatch');
-        END IF;
-        EXIT attempt;
-      END IF;
-
-      INSERT INTO geode_streams (stream_id, category, home_region, residency, merge_policy)
-      VALUES (v_stream, req->>'category',
-              coalesce(req->'meta'->>'home', p_region),
-              CASE WHEN jsonb_typeof(req->'meta'->'residency') = 'array'
-                   THEN ARRAY(SELECT jsonb_array_elements_text(req->'meta'->'residency')) END,
-              req->'meta'->>'policy')
-      ON CONFLICT (stream_id) DO NOTHING;
       SELECT revision, vector, deleted_at, residency
         INTO v_revision, v_vector, v_deleted, v_residency
         FROM geode_streams WHERE stream_id = v_stream FOR UPDATE;
-
-      IF v_deleted IS NOT NULL THEN
-        result := jsonb_build_object('status', 'deleted', 'actual', v_revision);
-        EXIT attempt;
+      IF NOT FOUND THEN
+        INSERT INTO geode_streams (stream_id, category, home_region, residency, merge_policy)
+        VALUES (v_stream, req->>'category',
+                coalesce(req->'meta'->>'home', p_region),
+                CASE WHEN jsonb_typeof(req->'meta'->'residency') = 'array'
+                     THEN ARRAY(SELECT jsonb_array_elements_text(req->'meta'->'residency')) END,
+                req->'meta'->>'policy')
+        ON CONFLICT (stream_id) DO NOTHING;
+        CONTINUE attempt;
       END IF;
 
       v_expected := req->>'expected';
-      IF NOT (v_expected = 'any'
+      IF v_deleted IS NOT NULL THEN
+        result := jsonb_build_object('status', 'deleted', 'actual', v_revision);
+      ELSIF NOT (v_expected = 'any'
               OR (v_expected = 'no_stream' AND v_revision = 0)
               OR (v_expected = 'exists' AND v_revision > 0)
               OR (v_expected ~ '^[0-9]+$' AND v_expected::bigint = v_revision)) THEN
         result := jsonb_build_object('status', 'conflict', 'actual', v_revision);
-        EXIT attempt;
-      END IF;
-
-      IF jsonb_typeof(req->'deps') = 'object' THEN
+      ELSIF jsonb_typeof(req->'deps') = 'object' THEN
         SELECT jsonb_object_agg(d.key, d.value::bigint) INTO v_missing
           FROM jsonb_each_text(req->'deps') d
          WHERE d.value::bigint > coalesce((v_vector->>d.key)::bigint, 0);
         IF v_missing IS NOT NULL THEN
           result := jsonb_build_object('status', 'unknown-deps', 'missing', v_missing);
-          EXIT attempt;
         END IF;
-        v_deps := req->'deps';
-      ELSE
-        v_deps := v_vector;
+      END IF;
+      IF result IS NOT NULL THEN
+        -- A retried append that was stored answers with its first result.
+        result := coalesce(geode_append_duplicate(v_stream, req->'events'), result);
+        EXIT attempt;
       END IF;
 
+      v_deps := CASE WHEN jsonb_typeof(req->'deps') = 'object' THEN req->'deps' ELSE v_vector END;
       v_n := coalesce((v_vector->>p_region)::bigint, 0);
-      WITH input AS (
-        SELECT e, ord FROM jsonb_array_elements(req->'events') WITH ORDINALITY AS t(e, ord)
-      ), inserted AS (
+      WITH inserted AS (
         INSERT INTO geode_events (event_id, stream_id, category, revision, type, schema_version,
                                   data, metadata, dot_region, dot_n, deps, hlc_wall, hlc_logical,
                                   residency, is_local)
@@ -205,17 +217,18 @@ BEGIN
                CASE WHEN ord = 1 THEN v_deps
                     ELSE v_deps || jsonb_build_object(p_region, v_n + ord - 1) END,
                (e->>'hw')::bigint, (e->>'hl')::int, v_residency, true
-          FROM input ORDER BY ord
+          FROM jsonb_array_elements(req->'events') WITH ORDINALITY AS t(e, ord)
+         ORDER BY ord
         ON CONFLICT (event_id) DO NOTHING
         RETURNING position, revision
       )
       SELECT count(*), array_agg(position ORDER BY revision) INTO v_inserted, v_positions FROM inserted;
 
       IF v_inserted < v_count THEN
-        -- A concurrent append committed one of these ids after our check: undo
-        -- this request's rows and answer as a duplicate.
-        DELETE FROM geode_events WHERE position = ANY (v_positions);
-        CONTINUE attempt;
+        -- A known event id: undo this request's rows and answer as a duplicate.
+        DELETE FROM geode_events WHERE stream_id = v_stream AND revision > v_revision;
+        result := geode_append_duplicate(v_stream, req->'events');
+        EXIT attempt;
       END IF;
 
       UPDATE geode_streams
@@ -223,26 +236,22 @@ BEGIN
              vector = v_vector || jsonb_build_object(p_region, v_n + v_count),
              updated_at = now()
        WHERE stream_id = v_stream;
-
-      SELECT jsonb_build_object('status', 'ok',
-               'revision', v_revision + v_count,
-               'positions', to_jsonb(v_positions),
-               'dots', (SELECT jsonb_agg(jsonb_build_object('region', p_region, 'n', v_n + g) ORDER BY g)
-                          FROM generate_series(1, v_count) g))
-        INTO result;
+      result := jsonb_build_object('status', 'ok', 'revision', v_revision + v_count,
+                                   'positions', v_positions, 'n', v_n + 1);
       EXIT attempt;
     END LOOP;
 
-    results := results || jsonb_build_array(result);
+    results := results || result;
     IF p_atomic AND result->>'status' NOT IN ('ok', 'duplicate') THEN
-      RAISE EXCEPTION USING ERRCODE = 'GE001', MESSAGE = results::text;
+      RAISE EXCEPTION USING ERRCODE = 'GE001', MESSAGE = to_jsonb(results)::text;
     END IF;
+    result := NULL;
   END LOOP;
 
   -- Wake log readers (delivered at commit); a batch that wrote nothing says nothing.
   IF pg_current_xact_id_if_assigned() IS NOT NULL THEN
     PERFORM pg_notify('geode_log', pg_current_xact_id()::text);
   END IF;
-  RETURN results;
+  RETURN to_jsonb(results);
 END
 $fn$`;
