@@ -59,7 +59,7 @@ export function validateAppend(streamId: unknown, events: unknown, options: Appe
   const seen = new Set<string>();
   events.forEach((event, index) => {
     validateEvent(event, `events[${index}]`, limits);
-    const id = (event as NewEvent).eventId.toLowerCase();
+    const id = event.eventId.toLowerCase();
     if (seen.has(id)) throw new InvalidEvent(`events[${index}].eventId ${id} appears twice in one append`);
     seen.add(id);
   });

@@ -44,7 +44,7 @@ describe('isCanonicalJson', () => {
     ['an unsafe integer', { a: 2 ** 60 }],
     ['a lone surrogate in a key', { '\ud800': 1 }],
     ['a lone surrogate in a string', ['\udc00']],
-    ['a sparse array', [1, , 3]],
+    ['a sparse array', Object.assign(new Array<number>(3), { 0: 1, 2: 3 })],
     ['an array with a named property', Object.assign([1], { x: 1 })],
     ['a Date', { at: new Date(0) }],
     ['undefined', { a: undefined }],

@@ -6,7 +6,7 @@ import { Sequencer } from './sequencer';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -47,7 +47,7 @@ describe('gap-safety: a transaction that takes its positions early and commits l
     expect(live.seen).toEqual([]);
 
     await held.commit();
-    await until(async () => (live.seen.length === 4 ? true : undefined));
+    await until(() => (live.seen.length === 4 ? true : undefined));
     await live.stop();
     expect(live.seen.map((e) => e.event.eventId)).toEqual([late, ...later].map((e) => e.eventId));
   });
@@ -79,10 +79,10 @@ describe('gap-safety: a transaction that takes its positions early and commits l
     await x.end();
 
     const live = collect(subject);
-    await until(async () => (live.seen.length === 1 ? true : undefined));
+    await until(() => (live.seen.length === 1 ? true : undefined));
     expect(live.seen[0].event.data.amount).toBe('X');
     await a.commit();
-    await until(async () => (live.seen.length === 2 ? true : undefined));
+    await until(() => (live.seen.length === 2 ? true : undefined));
     await live.stop();
     expect(live.seen.map((e) => e.event.data.amount)).toEqual(['X', 'A']);
     expect(live.seen[1].checkpoint.position).toBeLessThan(live.seen[0].checkpoint.position);

@@ -122,7 +122,7 @@ export class PostgresEventStore implements EventStore {
       const failed = responses.length - 1;
       const i = order[failed];
       this.toResult(appends[i].streamId, appends[i].options.expectedRevision, requests[failed], responses[failed]);
-      throw new Error(`appendMany: unexpected status ${responses[failed].status}`);
+      throw new Error(`appendMany: unexpected status ${responses[failed].status}`, { cause: error });
     }
     const results: AppendResult[] = new Array<AppendResult>(appends.length);
     order.forEach((i, k) => {

@@ -105,7 +105,7 @@ export async function applyReplicatedEntries(
   return {
     applied: fresh.length,
     duplicates,
-    knowledge: Object.fromEntries([...knowledge].map(([origin, { seq }]) => [origin, seq])) as VersionVector,
+    knowledge: Object.fromEntries([...knowledge].map(([origin, { seq }]) => [origin, seq])),
   };
 }
 

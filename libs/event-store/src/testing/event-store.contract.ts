@@ -207,7 +207,7 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         const seen: string[] = [];
         const done = (async () => {
           for await (const entry of subscription) {
-            seen.push(String(entry.event.data.amount));
+            seen.push(entry.event.data.amount as string);
             if (seen.length === 4) break;
           }
         })();
