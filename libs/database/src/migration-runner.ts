@@ -10,7 +10,8 @@ import { AdvisoryLock } from './advisory-locks';
  */
 export async function runMigrations(dataSource: DataSource): Promise<string[]> {
   const poolSize = (dataSource.options as { poolSize?: number }).poolSize;
-  if (poolSize !== undefined && poolSize < 2) throw new Error('runMigrations needs a pool of at least 2 connections');
+  if (poolSize !== undefined && poolSize < 2)
+    throw new Error('runMigrations needs a pool of at least 2 connections');
   const lockHolder = dataSource.createQueryRunner();
   await lockHolder.connect();
   try {

@@ -35,14 +35,18 @@ export class InvalidEvent extends EventStoreError {
 export class InvalidStreamId extends EventStoreError {
   readonly code = 'invalid-stream-id';
   constructor(readonly streamId: unknown) {
-    super(`stream id ${JSON.stringify(streamId)} is not of the form <category>-<id> (e.g. account-7f3c)`);
+    super(
+      `stream id ${JSON.stringify(streamId)} is not of the form <category>-<id> (e.g. account-7f3c)`,
+    );
   }
 }
 
 export class InvalidExpectedRevision extends EventStoreError {
   readonly code = 'invalid-expected-revision';
   constructor(readonly given: unknown) {
-    super(`expected revision ${JSON.stringify(given)} is not a whole number >= 0, "no_stream", "exists" or "any"`);
+    super(
+      `expected revision ${JSON.stringify(given)} is not a whole number >= 0, "no_stream", "exists" or "any"`,
+    );
   }
 }
 
@@ -63,7 +67,9 @@ export class UnknownDependency extends EventStoreError {
     readonly streamId: string,
     readonly missing: VersionVector,
   ) {
-    super(`deps of the append to ${streamId} name dots this geode does not hold: ${JSON.stringify(missing)}`);
+    super(
+      `deps of the append to ${streamId} name dots this geode does not hold: ${JSON.stringify(missing)}`,
+    );
   }
 }
 

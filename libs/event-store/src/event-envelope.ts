@@ -1,7 +1,8 @@
 import type { Hlc } from '@geode/clock';
 
 /** JSON as stored: what `JSON.parse` gives back. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 /** `(region, n)`: the deciding region and its own counter on this stream (1, 2, 3 …). */

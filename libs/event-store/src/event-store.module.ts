@@ -1,4 +1,12 @@
-import { DynamicModule, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import {
+  DynamicModule,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnModuleDestroy,
+} from '@nestjs/common';
 import { CLOCK, HybridLogicalClock, systemWallClock } from '@geode/clock';
 import { METRICS_REGISTRY } from '@geode/observability';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -60,7 +68,8 @@ export class EventStoreModule {
         {
           provide: SEQUENCER,
           inject: [{ token: METRICS_REGISTRY, optional: true }],
-          useFactory: (registry?: Registry) => (options.sequencer === false ? null : createSequencer(options, registry)),
+          useFactory: (registry?: Registry) =>
+            options.sequencer === false ? null : createSequencer(options, registry),
         },
         EventStoreLifecycle,
       ],
@@ -78,8 +87,16 @@ function createSequencer(options: EventStoreModuleOptions, registry?: Registry):
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers,
   });
-  const stamped = new Counter({ name: 'geode_sequencer_stamped_total', help: 'Events stamped by this process', registers });
-  const leader = new Gauge({ name: 'geode_sequencer_leader', help: '1 while this process holds the sequencer lease', registers });
+  const stamped = new Counter({
+    name: 'geode_sequencer_stamped_total',
+    help: 'Events stamped by this process',
+    registers,
+  });
+  const leader = new Gauge({
+    name: 'geode_sequencer_leader',
+    help: '1 while this process holds the sequencer lease',
+    registers,
+  });
   return new Sequencer({
     url: options.url,
     region: options.region,

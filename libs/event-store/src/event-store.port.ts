@@ -1,5 +1,12 @@
 import type { Hlc } from '@geode/clock';
-import type { Dot, JsonObject, NewEvent, OriginStamp, StoredEvent, VersionVector } from './event-envelope';
+import type {
+  Dot,
+  JsonObject,
+  NewEvent,
+  OriginStamp,
+  StoredEvent,
+  VersionVector,
+} from './event-envelope';
 
 /** DI token of the geode's `EventStore`. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -170,7 +177,10 @@ export interface EventStore {
   streamInfo(streamId: string): Promise<StreamInfo | null>;
   setStreamMetadata(streamId: string, metadata: StreamMetadataInput): Promise<StreamInfo>;
   /** Tombstone: appends an audit event and refuses further appends. */
-  deleteStream(streamId: string, options: { expectedRevision: ExpectedRevision; reason: string }): Promise<AppendResult>;
+  deleteStream(
+    streamId: string,
+    options: { expectedRevision: ExpectedRevision; reason: string },
+  ): Promise<AppendResult>;
   applyReplicated(entries: (ReplicatedEvent | RedactedMarker)[]): Promise<ApplyReplicatedResult>;
   /** Per origin region: the highest origin seq held contiguously. */
   knowledge(): Promise<VersionVector>;

@@ -15,7 +15,8 @@ export interface Limits {
 }
 
 export function assertStreamId(streamId: unknown): asserts streamId is string {
-  if (typeof streamId !== 'string' || !STREAM_ID_PATTERN.test(streamId)) throw new InvalidStreamId(streamId);
+  if (typeof streamId !== 'string' || !STREAM_ID_PATTERN.test(streamId))
+    throw new InvalidStreamId(streamId);
 }
 
 export function assertExpectedRevision(expected: unknown): asserts expected is ExpectedRevision {
@@ -29,11 +30,16 @@ export function assertExpectedRevision(expected: unknown): asserts expected is E
 
 export function assertRegion(region: unknown, field: string): asserts region is string {
   if (typeof region !== 'string' || !REGION.test(region) || region.length > 63) {
-    throw new InvalidEvent(`${field} ${JSON.stringify(region)} is not a region id such as eu-west-1`);
+    throw new InvalidEvent(
+      `${field} ${JSON.stringify(region)} is not a region id such as eu-west-1`,
+    );
   }
 }
 
-export function assertVersionVector(vector: unknown, field: string): asserts vector is VersionVector {
+export function assertVersionVector(
+  vector: unknown,
+  field: string,
+): asserts vector is VersionVector {
   if (typeof vector !== 'object' || vector === null || Array.isArray(vector)) {
     throw new InvalidEvent(`${field} must be an object of region → counter`);
   }
@@ -46,21 +52,30 @@ export function assertVersionVector(vector: unknown, field: string): asserts vec
 }
 
 /** Checks everything an append can be refused for before any I/O. */
-export function validateAppend(streamId: unknown, events: unknown, options: AppendOptions, limits: Limits): void {
+export function validateAppend(
+  streamId: unknown,
+  events: unknown,
+  options: AppendOptions,
+  limits: Limits,
+): void {
   assertStreamId(streamId);
   if (typeof options !== 'object' || options === null) throw new InvalidExpectedRevision(undefined);
   assertExpectedRevision(options.expectedRevision);
   if (options.deps !== undefined) assertVersionVector(options.deps, 'deps');
   if (options.streamMetadata !== undefined) validateStreamMetadata(options.streamMetadata);
-  if (!Array.isArray(events) || events.length === 0) throw new InvalidEvent('an append needs at least one event');
+  if (!Array.isArray(events) || events.length === 0)
+    throw new InvalidEvent('an append needs at least one event');
   if (events.length > MAX_EVENTS_PER_APPEND) {
-    throw new InvalidEvent(`an append holds at most ${MAX_EVENTS_PER_APPEND} events, got ${events.length}`);
+    throw new InvalidEvent(
+      `an append holds at most ${MAX_EVENTS_PER_APPEND} events, got ${events.length}`,
+    );
   }
   const seen = new Set<string>();
   events.forEach((event, index) => {
     validateEvent(event, `events[${index}]`, limits);
     const id = event.eventId.toLowerCase();
-    if (seen.has(id)) throw new InvalidEvent(`events[${index}].eventId ${id} appears twice in one append`);
+    if (seen.has(id))
+      throw new InvalidEvent(`events[${index}].eventId ${id} appears twice in one append`);
     seen.add(id);
   });
 }
@@ -69,33 +84,48 @@ export function validateStreamMetadata(metadata: StreamMetadataInput): void {
   if (metadata.homeRegion !== undefined) assertRegion(metadata.homeRegion, 'homeRegion');
   if (metadata.residency !== undefined && metadata.residency !== null) {
     if (!Array.isArray(metadata.residency) || metadata.residency.length === 0) {
-      throw new InvalidEvent('residency must be a non-empty list of regions, or null for all regions');
+      throw new InvalidEvent(
+        'residency must be a non-empty list of regions, or null for all regions',
+      );
     }
     metadata.residency.forEach((region, i) => assertRegion(region, `residency[${i}]`));
   }
   if (metadata.mergePolicy !== undefined && !/^[a-z][\w.-]{0,99}$/.test(metadata.mergePolicy)) {
-    throw new InvalidEvent(`mergePolicy ${JSON.stringify(metadata.mergePolicy)} is not a policy id`);
+    throw new InvalidEvent(
+      `mergePolicy ${JSON.stringify(metadata.mergePolicy)} is not a policy id`,
+    );
   }
 }
 
 function validateEvent(event: unknown, path: string, limits: Limits): asserts event is NewEvent {
-  if (typeof event !== 'object' || event === null) throw new InvalidEvent(`${path} must be an object`);
+  if (typeof event !== 'object' || event === null)
+    throw new InvalidEvent(`${path} must be an object`);
   const { eventId, type, schemaVersion, data, metadata } = event as Record<string, unknown>;
-  if (typeof eventId !== 'string' || !UUID.test(eventId)) throw new InvalidEvent(`${path}.eventId must be a UUID`);
+  if (typeof eventId !== 'string' || !UUID.test(eventId))
+    throw new InvalidEvent(`${path}.eventId must be a UUID`);
   if (typeof type !== 'string' || !EVENT_TYPE.test(type) || type.length > 200) {
-    throw new InvalidEvent(`${path}.type ${JSON.stringify(type)} is not an event type such as ledger.FundsDeposited`);
+    throw new InvalidEvent(
+      `${path}.type ${JSON.stringify(type)} is not an event type such as ledger.FundsDeposited`,
+    );
   }
-  if (typeof schemaVersion !== 'number' || !Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > 10_000) {
+  if (
+    typeof schemaVersion !== 'number' ||
+    !Number.isInteger(schemaVersion) ||
+    schemaVersion < 1 ||
+    schemaVersion > 10_000
+  ) {
     throw new InvalidEvent(`${path}.schemaVersion must be a whole number >= 1`);
   }
   if (!isPlainObject(data)) throw new InvalidEvent(`${path}.data must be a JSON object`);
-  if (metadata !== undefined && !isPlainObject(metadata)) throw new InvalidEvent(`${path}.metadata must be a JSON object`);
+  if (metadata !== undefined && !isPlainObject(metadata))
+    throw new InvalidEvent(`${path}.metadata must be a JSON object`);
   // The payload must canonicalise (docs/canonical-encoding.md), or the
   // sequencer could not hash it: JSON every language reads back the same.
   assertCanonical(data, `${path}.data`);
   assertCanonical(metadata ?? {}, `${path}.metadata`);
   // JSON.stringify writes the same bytes as the canonical form, in another key order.
-  const bytes = Buffer.byteLength(JSON.stringify(data)) + Buffer.byteLength(JSON.stringify(metadata ?? {}));
+  const bytes =
+    Buffer.byteLength(JSON.stringify(data)) + Buffer.byteLength(JSON.stringify(metadata ?? {}));
   if (bytes > limits.maxEventBytes) throw new EventTooLarge(eventId, bytes, limits.maxEventBytes);
 }
 
@@ -104,7 +134,8 @@ function assertCanonical(value: unknown, path: string): void {
   try {
     canonicalJson(value);
   } catch (error) {
-    if (error instanceof CanonicalEncodingError) throw new InvalidEvent(`${path}: ${error.message}`);
+    if (error instanceof CanonicalEncodingError)
+      throw new InvalidEvent(`${path}: ${error.message}`);
     throw error;
   }
 }

@@ -18,11 +18,31 @@ export class CanonicalEncodingError extends Error {
 
 /** The canonical JSON text of `value`: sorted members, no whitespace, ECMAScript number and string forms. */
 export function canonicalJson(value: unknown): string {
+  // Valid values (nearly all) take the fast path; the checked encoder below
+  // runs only to name what is wrong.
+  if (isCanonicalJson(value)) return encodeValid(value);
   return encode(value, '$', new Set());
+}
+
+/** The encoding of a value `isCanonicalJson` accepted: no checks, no paths. */
+function encodeValid(value: unknown): string {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(encodeValid).join(',')}]`;
+  const object = value as Record<string, unknown>;
+  const members = Object.keys(object)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${encodeValid(object[key])}`);
+  return `{${members.join(',')}}`;
 }
 
 // Matches only surrogates that are not part of a pair: the `u` flag reads pairs as one code point.
 const LONE_SURROGATE = /\p{Cs}/u;
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+
+/** The cheap test first: most text has no surrogate at all. */
+function hasLoneSurrogate(text: string): boolean {
+  return ANY_SURROGATE.test(text) && LONE_SURROGATE.test(text);
+}
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 function encode(value: unknown, path: string, ancestors: Set<object>): string {
@@ -169,20 +189,25 @@ export function isCanonicalJson(value: unknown, depth = 0): boolean {
     case 'number':
       return Number.isFinite(value) && Math.abs(value) <= Number.MAX_SAFE_INTEGER;
     case 'string':
-      return !LONE_SURROGATE.test(value);
+      return !hasLoneSurrogate(value);
     case 'object': {
       if (value === null) return true;
       // Deeper than this, let canonicalJson decide (it also names cycles).
       if (depth > 200) return false;
       if (isPlainArray(value)) {
         for (let index = 0; index < value.length; index += 1) {
-          if (!Object.hasOwn(value, index) || !isCanonicalJson(value[index], depth + 1)) return false;
+          if (!Object.hasOwn(value, index) || !isCanonicalJson(value[index], depth + 1))
+            return false;
         }
-        return Object.keys(value).length === value.length && Object.getOwnPropertySymbols(value).length === 0;
+        return (
+          Object.keys(value).length === value.length &&
+          Object.getOwnPropertySymbols(value).length === 0
+        );
       }
-      if (!isPlainObject(value) || Object.getOwnPropertySymbols(value).length > 0) return false;
+      const ordinary = Object.getPrototypeOf(value) === Object.prototype || isPlainObject(value);
+      if (!ordinary || Object.getOwnPropertySymbols(value).length > 0) return false;
       for (const key of Object.keys(value)) {
-        if (LONE_SURROGATE.test(key) || !isCanonicalJson(value[key], depth + 1)) return false;
+        if (hasLoneSurrogate(key) || !isCanonicalJson(value[key], depth + 1)) return false;
       }
       return true;
     }

@@ -7,7 +7,15 @@ export interface AppendRequest {
   expected: string;
   deps: Record<string, number> | null;
   meta: { home?: string; residency?: string[] | null; policy?: string } | null;
-  events: { id: string; type: string; v: number; data: unknown; metadata: unknown; hw: number; hl: number }[];
+  events: {
+    id: string;
+    type: string;
+    v: number;
+    data: unknown;
+    metadata: unknown;
+    hw: number;
+    hl: number;
+  }[];
 }
 
 /** Its answer (see the SQL function for the statuses). */
@@ -70,7 +78,9 @@ export class AppendBatcher {
 
   private async write(batch: Pending[]): Promise<void> {
     // Stream order is the lock order: two batches never wait on each other in a cycle.
-    batch.sort((a, b) => (a.request.stream < b.request.stream ? -1 : a.request.stream > b.request.stream ? 1 : 0));
+    batch.sort((a, b) =>
+      a.request.stream < b.request.stream ? -1 : a.request.stream > b.request.stream ? 1 : 0,
+    );
     for (let attempt = 1; ; attempt++) {
       try {
         const { rows } = await this.pool.query<{ results: AppendResponse[] }>(

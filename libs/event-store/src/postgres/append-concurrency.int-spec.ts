@@ -66,9 +66,7 @@ describe('PostgreSQL event store: appends under concurrency', () => {
       for (let round = 0; round < 8; round++) {
         const before = won.flat().length;
         // All read, then all append: every round is a real race for one revision.
-        const read = await Promise.all(
-          range(0, 19).map((w) => storeOf(w).streamInfo(id)),
-        );
+        const read = await Promise.all(range(0, 19).map((w) => storeOf(w).streamInfo(id)));
         const revisions = read.map((info) => info?.revision ?? 0);
         expect(revisions).toEqual(revisions.map(() => before));
         const proposals = range(0, 19).map((w) =>
@@ -101,7 +99,9 @@ describe('PostgreSQL event store: appends under concurrency', () => {
       const n = won.flat().length;
       expect(stored.map((e) => e.revision)).toEqual(range(1, n));
       expect(stored.map((e) => e.eventId)).toEqual(won.flat().map((e) => e.eventId));
-      expect(stored.map((e) => e.dot)).toEqual(range(1, n).map((k) => ({ region: 'eu-west-1', n: k })));
+      expect(stored.map((e) => e.dot)).toEqual(
+        range(1, n).map((k) => ({ region: 'eu-west-1', n: k })),
+      );
       expect((await subject.store.streamInfo(id))?.revision).toBe(n);
       expect(await countEvents(won.flat().map((e) => e.eventId))).toBe(n);
     });
@@ -135,7 +135,9 @@ describe('PostgreSQL event store: appends under concurrency', () => {
       const n = wins[wins.length - 1].to;
       expect(wins.flatMap((win) => range(win.from, win.to))).toEqual(range(1, n));
       const stored = await subject.store.readStream(id);
-      expect(stored.map((e) => e.eventId)).toEqual(wins.flatMap((win) => win.events.map((e) => e.eventId)));
+      expect(stored.map((e) => e.eventId)).toEqual(
+        wins.flatMap((win) => win.events.map((e) => e.eventId)),
+      );
       expect(conflicts).toBeGreaterThan(0);
     });
   });
@@ -164,7 +166,10 @@ describe('PostgreSQL event store: appends under concurrency', () => {
     ]);
 
     const total = writers.reduce((sum, w) => sum + w.written.length, 0);
-    const [{ n }] = await sql<{ n: string }>(subject.database.url, 'SELECT count(*) AS n FROM geode_events');
+    const [{ n }] = await sql<{ n: string }>(
+      subject.database.url,
+      'SELECT count(*) AS n FROM geode_events',
+    );
     expect(Number(n)).toBe(total);
     const streams = await sql<{ stream_id: string; revision: string }>(
       subject.database.url,
@@ -198,9 +203,13 @@ describe('PostgreSQL event store: appends under concurrency', () => {
       async (_case, expectedRevision, existing) => {
         const id = stream();
         if (existing) {
-          await subject.store.append(id, range(1, existing).map(() => deposit('0')), {
-            expectedRevision: 'no_stream',
-          });
+          await subject.store.append(
+            id,
+            range(1, existing).map(() => deposit('0')),
+            {
+              expectedRevision: 'no_stream',
+            },
+          );
         }
         const events = [deposit('1'), deposit('2'), deposit('3')];
         // The first copy holds its transaction open, so every retry arrives mid-commit.
@@ -210,9 +219,13 @@ describe('PostgreSQL event store: appends under concurrency', () => {
         const retries = settle(
           range(0, 9).map((k) =>
             // A copy per call, as a client retrying over the network would send.
-            storeOf(k).append(id, events.map((e) => ({ ...e, data: { ...e.data } })), {
-              expectedRevision,
-            }),
+            storeOf(k).append(
+              id,
+              events.map((e) => ({ ...e, data: { ...e.data } })),
+              {
+                expectedRevision,
+              },
+            ),
           ),
         );
         // Every process has a batch waiting on the first copy's locks.
@@ -353,8 +366,14 @@ describe('PostgreSQL event store: appends under concurrency', () => {
         for (let attempt = 0; ; attempt++) {
           const [rf, rt] = await Promise.all([from, to].map((id) => store.streamInfo(id)));
           const transferId = randomUUID();
-          const debit = deposit('10', { type: 'ledger.TransferDebited', data: { transferId, amount: '10' } });
-          const credit = deposit('10', { type: 'ledger.TransferCredited', data: { transferId, amount: '10' } });
+          const debit = deposit('10', {
+            type: 'ledger.TransferDebited',
+            data: { transferId, amount: '10' },
+          });
+          const credit = deposit('10', {
+            type: 'ledger.TransferCredited',
+            data: { transferId, amount: '10' },
+          });
           try {
             const results = await store.appendMany([
               { streamId: from, events: [debit], options: { expectedRevision: rf!.revision } },
@@ -370,7 +389,7 @@ describe('PostgreSQL event store: appends under concurrency', () => {
             expect(error).toBeInstanceOf(RevisionConflict);
             expect([from, to]).toContain((error as RevisionConflict).streamId);
             attempts.push({ transferId, from, to, ok: false });
-            if (attempt > 200) throw new Error(`transfer ${w}.${t} starved`);
+            if (attempt > 200) throw new Error(`transfer ${w}.${t} starved`, { cause: error });
           }
         }
       }

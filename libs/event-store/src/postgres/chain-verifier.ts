@@ -32,14 +32,19 @@ interface ChainRow {
  * the payload, the payload still matches its digest. Reports the first entry
  * that fails (tampered payload, deleted or reordered entry).
  */
-export async function verifyOriginChain(pool: Pool, origin: string, fromSeq: number): Promise<ChainVerification> {
+export async function verifyOriginChain(
+  pool: Pool,
+  origin: string,
+  fromSeq: number,
+): Promise<ChainVerification> {
   let previous = GENESIS_HASH;
   if (fromSeq > 1) {
     const { rows } = await pool.query<{ hash: string }>(
       `SELECT encode(hash, 'hex') AS hash FROM geode_origin_log WHERE origin_region = $1 AND origin_seq = $2`,
       [origin, fromSeq - 1],
     );
-    if (!rows.length) return { origin, checked: 0, firstBroken: { seq: fromSeq - 1, reason: 'entry missing' } };
+    if (!rows.length)
+      return { origin, checked: 0, firstBroken: { seq: fromSeq - 1, reason: 'entry missing' } };
     previous = rows[0].hash;
   }
   let expected = fromSeq;
@@ -57,9 +62,14 @@ export async function verifyOriginChain(pool: Pool, origin: string, fromSeq: num
     );
     for (const row of rows) {
       const seq = Number(row.origin_seq);
-      const broken = (reason: string): ChainVerification => ({ origin, checked, firstBroken: { seq: expected, reason } });
+      const broken = (reason: string): ChainVerification => ({
+        origin,
+        checked,
+        firstBroken: { seq: expected, reason },
+      });
       if (seq !== expected) return broken(`entry missing (next entry held is ${seq})`);
-      if (chainHash(previous, row.digest) !== row.hash) return broken('hash does not extend the previous entry');
+      if (chainHash(previous, row.digest) !== row.hash)
+        return broken('hash does not extend the previous entry');
       if (!row.redacted) {
         if (!row.held) return broken('event missing from the store');
         const digest = eventDigest({
@@ -75,7 +85,8 @@ export async function verifyOriginChain(pool: Pool, origin: string, fromSeq: num
           residency: row.residency,
           origin: { region: origin, seq },
         });
-        if (digest !== row.digest) return broken('stored event does not match its digest (altered)');
+        if (digest !== row.digest)
+          return broken('stored event does not match its digest (altered)');
         if (row.dot_region !== origin) return broken('event was decided in another region');
       }
       previous = row.hash;
@@ -90,10 +101,23 @@ export async function verifyOriginChain(pool: Pool, origin: string, fromSeq: num
     [origin],
   );
   if (head.length && Number(head[0].seq) >= expected) {
-    return { origin, checked, firstBroken: { seq: expected, reason: `entry missing (held up to ${head[0].seq})` } };
+    return {
+      origin,
+      checked,
+      firstBroken: { seq: expected, reason: `entry missing (held up to ${head[0].seq})` },
+    };
   }
-  if (head.length && Number(head[0].seq) === expected - 1 && expected > fromSeq && head[0].hash !== previous) {
-    return { origin, checked, firstBroken: { seq: expected - 1, reason: 'head differs from the recorded knowledge' } };
+  if (
+    head.length &&
+    Number(head[0].seq) === expected - 1 &&
+    expected > fromSeq &&
+    head[0].hash !== previous
+  ) {
+    return {
+      origin,
+      checked,
+      firstBroken: { seq: expected - 1, reason: 'head differs from the recorded knowledge' },
+    };
   }
   return { origin, checked, firstBroken: null };
 }

@@ -1,12 +1,20 @@
 import { Client } from 'pg';
-import { createStoreUnderTest, deposit, stream, StoreUnderTest } from '../testing/postgres-event-store.factory';
+import {
+  createStoreUnderTest,
+  deposit,
+  stream,
+  StoreUnderTest,
+} from '../testing/postgres-event-store.factory';
 import { HeldAppend } from '../testing/held-transaction';
 import type { LogEntry } from '../event-store.port';
 import { Sequencer } from './sequencer';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -38,7 +46,8 @@ describe('gap-safety: a transaction that takes its positions early and commits l
     const late = deposit('late');
     const held = await HeldAppend.begin(subject.database.url, 'eu-west-1', stream(), [late]);
     const later = [deposit('a'), deposit('b'), deposit('c')];
-    for (const event of later) await subject.store.append(stream(), [event], { expectedRevision: 'no_stream' });
+    for (const event of later)
+      await subject.store.append(stream(), [event], { expectedRevision: 'no_stream' });
     expect(await subject.store.readAll()).toEqual([]);
 
     // The later appends have committed with higher positions, but the held
@@ -71,7 +80,17 @@ describe('gap-safety: a transaction that takes its positions early and commits l
           expected: 'any',
           deps: null,
           meta: null,
-          events: [{ id: xEvent.eventId, type: xEvent.type, v: 1, data: xEvent.data, metadata: {}, hw: Date.now(), hl: 0 }],
+          events: [
+            {
+              id: xEvent.eventId,
+              type: xEvent.type,
+              v: 1,
+              data: xEvent.data,
+              metadata: {},
+              hw: Date.now(),
+              hl: 0,
+            },
+          ],
         },
       ]),
     ]);
@@ -95,19 +114,29 @@ describe('gap-safety: a transaction that takes its positions early and commits l
       const late = deposit('late');
       const held = await HeldAppend.begin(subject.database.url, 'eu-west-1', stream(), [late]);
       const later = [deposit('a'), deposit('b')];
-      for (const event of later) await subject.store.append(stream(), [event], { expectedRevision: 'no_stream' });
+      for (const event of later)
+        await subject.store.append(stream(), [event], { expectedRevision: 'no_stream' });
       await sleep(300);
       expect(await subject.store.knowledge()).toEqual({});
 
       await held.commit();
-      await until(async () => ((await subject.store.knowledge())['eu-west-1'] === 3 ? true : undefined));
-      const stamped = (await subject.store.readAll()).map((e) => [e.event.data.amount, e.event.origin?.seq]);
+      await until(async () =>
+        (await subject.store.knowledge())['eu-west-1'] === 3 ? true : undefined,
+      );
+      const stamped = (await subject.store.readAll()).map((e) => [
+        e.event.data.amount,
+        e.event.origin?.seq,
+      ]);
       expect(stamped).toEqual([
         ['late', 1],
         ['a', 2],
         ['b', 3],
       ]);
-      expect(await subject.store.verifyChain('eu-west-1')).toEqual({ origin: 'eu-west-1', checked: 3, firstBroken: null });
+      expect(await subject.store.verifyChain('eu-west-1')).toEqual({
+        origin: 'eu-west-1',
+        checked: 3,
+        firstBroken: null,
+      });
     } finally {
       await sequencer.stop();
     }

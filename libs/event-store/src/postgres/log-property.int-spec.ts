@@ -68,7 +68,7 @@ const compareCheckpoints = (a: LogCheckpoint, b: LogCheckpoint) =>
 /** The whole log after `after`, page by page. */
 async function readLogAfter(store: PostgresEventStore, after: LogCheckpoint): Promise<LogEntry[]> {
   const all: LogEntry[] = [];
-  for (let page = await store.readAll({ after, limit: 1_000 }); page.length; ) {
+  for (let page = await store.readAll({ after, limit: 1_000 }); page.length;) {
     all.push(...page);
     page = await store.readAll({ after: page[page.length - 1].checkpoint, limit: 1_000 });
   }
@@ -138,7 +138,9 @@ describe('PostgreSQL event store: the local log under random interleavings (prop
           // Quiescence: a last append after everything else; once a subscriber
           // has it, everything before it in the log has passed.
           const sentinel = deposit('sentinel');
-          await subject.store.append(stream('sentinel'), [sentinel], { expectedRevision: 'no_stream' });
+          await subject.store.append(stream('sentinel'), [sentinel], {
+            expectedRevision: 'no_stream',
+          });
           committed.add(sentinel.eventId);
           await eventually('both subscribers reach the last append', () =>
             subscribers.every((s) => s.seen.some((e) => e.event.eventId === sentinel.eventId))

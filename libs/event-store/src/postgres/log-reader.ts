@@ -1,6 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
-import type { LogCheckpoint, LogEntry, LogFilter, Subscription, SubscribeOptions } from '../event-store.port';
+import type {
+  LogCheckpoint,
+  LogEntry,
+  LogFilter,
+  Subscription,
+  SubscribeOptions,
+} from '../event-store.port';
 import { LOG_START } from '../event-store.port';
 import { EVENT_COLUMNS, EVENTS_WITH_ORIGIN, EventRow, toLogEntry } from './event-rows';
 
@@ -43,7 +49,9 @@ export async function readLogPage(
 
 /** The oldest transaction still running: every row below it is final. */
 export async function logHorizon(pool: Pool): Promise<bigint> {
-  const { rows } = await pool.query<{ xmin: string }>(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+  const { rows } = await pool.query<{ xmin: string }>(
+    `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`,
+  );
   return BigInt(rows[0].xmin);
 }
 
@@ -69,7 +77,10 @@ export class LogNotifier {
   }
 
   async start(): Promise<void> {
-    const client = new Client({ connectionString: this.url, application_name: 'geode-log-listener' });
+    const client = new Client({
+      connectionString: this.url,
+      application_name: 'geode-log-listener',
+    });
     client.on('notification', (message) => {
       const tx = message.payload ? BigInt(message.payload) : 0n;
       if (tx > this.latestTx) this.latestTx = tx;
@@ -133,7 +144,11 @@ const BLOCKED_BACKOFF_MS = [1, 2, 5, 10, 20, 50];
  * the consumer has taken the previous one, so a slow consumer holds at most
  * one page in memory.
  */
-export function subscribeToLog(pool: Pool, notifier: LogNotifier, options: SubscribeOptions): Subscription {
+export function subscribeToLog(
+  pool: Pool,
+  notifier: LogNotifier,
+  options: SubscribeOptions,
+): Subscription {
   let closed = false;
   let checkpoint = options.after ?? LOG_START;
   const batchSize = options.batchSize ?? 500;

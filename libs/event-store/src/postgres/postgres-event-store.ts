@@ -91,7 +91,11 @@ export class PostgresEventStore implements EventStore {
     await this.pool.end();
   }
 
-  async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+  async append(
+    streamId: string,
+    events: NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     validateAppend(streamId, events, options, this.limits);
     const request = this.toRequest(streamId, events, options);
     const response = await this.batcher.submit(request);
@@ -100,14 +104,18 @@ export class PostgresEventStore implements EventStore {
 
   async appendMany(appends: StreamAppend[]): Promise<AppendResult[]> {
     if (!Array.isArray(appends) || appends.length === 0) return [];
-    appends.forEach(({ streamId, events, options }) => validateAppend(streamId, events, options, this.limits));
+    appends.forEach(({ streamId, events, options }) =>
+      validateAppend(streamId, events, options, this.limits),
+    );
     const streams = appends.map((a) => a.streamId);
     if (new Set(streams).size !== streams.length) {
       throw new InvalidEvent('appendMany takes each stream once');
     }
     // Lock order = stream order, as in group commit.
     const order = appends.map((_, i) => i).sort((a, b) => (streams[a] < streams[b] ? -1 : 1));
-    const requests = order.map((i) => this.toRequest(appends[i].streamId, appends[i].events, appends[i].options));
+    const requests = order.map((i) =>
+      this.toRequest(appends[i].streamId, appends[i].events, appends[i].options),
+    );
     let responses: AppendResponse[];
     try {
       const { rows } = await this.pool.query<{ results: AppendResponse[] }>(
@@ -121,12 +129,24 @@ export class PostgresEventStore implements EventStore {
       responses = JSON.parse((error as Error).message) as AppendResponse[];
       const failed = responses.length - 1;
       const i = order[failed];
-      this.toResult(appends[i].streamId, appends[i].options.expectedRevision, requests[failed], responses[failed]);
-      throw new Error(`appendMany: unexpected status ${responses[failed].status}`, { cause: error });
+      this.toResult(
+        appends[i].streamId,
+        appends[i].options.expectedRevision,
+        requests[failed],
+        responses[failed],
+      );
+      throw new Error(`appendMany: unexpected status ${responses[failed].status}`, {
+        cause: error,
+      });
     }
     const results: AppendResult[] = new Array<AppendResult>(appends.length);
     order.forEach((i, k) => {
-      results[i] = this.toResult(appends[i].streamId, appends[i].options.expectedRevision, requests[k], responses[k]);
+      results[i] = this.toResult(
+        appends[i].streamId,
+        appends[i].options.expectedRevision,
+        requests[k],
+        responses[k],
+      );
     });
     return results;
   }
@@ -157,7 +177,12 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<LogEntry[]> {
-    return readLogPage(this.pool, options.after ?? LOG_START, clampLimit(options.limit ?? 1_000), options.filter);
+    return readLogPage(
+      this.pool,
+      options.after ?? LOG_START,
+      clampLimit(options.limit ?? 1_000),
+      options.filter,
+    );
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
@@ -166,7 +191,10 @@ export class PostgresEventStore implements EventStore {
 
   async streamInfo(streamId: string): Promise<StreamInfo | null> {
     assertStreamId(streamId);
-    const { rows } = await this.pool.query<StreamRow>(`SELECT * FROM geode_streams WHERE stream_id = $1`, [streamId]);
+    const { rows } = await this.pool.query<StreamRow>(
+      `SELECT * FROM geode_streams WHERE stream_id = $1`,
+      [streamId],
+    );
     return rows.length ? toStreamInfo(rows[0]) : null;
   }
 
@@ -206,7 +234,9 @@ export class PostgresEventStore implements EventStore {
       data: { reason: String(options.reason ?? '') },
     };
     validateAppend(streamId, [marker], { expectedRevision: options.expectedRevision }, this.limits);
-    const request = this.toRequest(streamId, [marker], { expectedRevision: options.expectedRevision });
+    const request = this.toRequest(streamId, [marker], {
+      expectedRevision: options.expectedRevision,
+    });
     request.events[0].type = STREAM_DELETED_TYPE;
     const client = await this.pool.connect();
     try {
@@ -217,9 +247,10 @@ export class PostgresEventStore implements EventStore {
       );
       const response = rows[0].results[0];
       if (response.status === 'ok') {
-        await client.query(`UPDATE geode_streams SET deleted_at = now(), updated_at = now() WHERE stream_id = $1`, [
-          streamId,
-        ]);
+        await client.query(
+          `UPDATE geode_streams SET deleted_at = now(), updated_at = now() WHERE stream_id = $1`,
+          [streamId],
+        );
       }
       await client.query(response.status === 'ok' ? 'COMMIT' : 'ROLLBACK');
       return this.toResult(streamId, options.expectedRevision, request, response);
@@ -268,7 +299,9 @@ export class PostgresEventStore implements EventStore {
       category: categoryOf(streamId),
       expected: String(options.expectedRevision),
       deps: options.deps ?? null,
-      meta: meta ? { home: meta.homeRegion, residency: meta.residency, policy: meta.mergePolicy } : null,
+      meta: meta
+        ? { home: meta.homeRegion, residency: meta.residency, policy: meta.mergePolicy }
+        : null,
       events: events.map((event) => {
         const hlc: Hlc = this.clock.now();
         return {
@@ -305,7 +338,10 @@ export class PostgresEventStore implements EventStore {
           nextRevision: Number(response.revision),
           positions: response.positions!.map(Number),
           dots: response.dots!.map((dot) => ({ region: dot.region, n: Number(dot.n) })),
-          hlcs: response.hw!.map((wallMs, i) => ({ wallMs: Number(wallMs), logical: response.hl![i] })),
+          hlcs: response.hw!.map((wallMs, i) => ({
+            wallMs: Number(wallMs),
+            logical: response.hl![i],
+          })),
         };
       case 'duplicate-mismatch':
         throw new DuplicateEventId(request.events.map((e) => e.id));
@@ -316,7 +352,9 @@ export class PostgresEventStore implements EventStore {
       case 'unknown-deps':
         throw new UnknownDependency(streamId, response.missing ?? {});
       default:
-        throw new Error(`unexpected append status ${String((response as { status: unknown }).status)}`);
+        throw new Error(
+          `unexpected append status ${String((response as { status: unknown }).status)}`,
+        );
     }
   }
 }

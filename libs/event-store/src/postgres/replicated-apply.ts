@@ -8,7 +8,8 @@ import { assertRegion, assertStreamId } from '../validation';
 type Entry = ReplicatedEvent | RedactedMarker;
 const HEX32 = /^[0-9a-f]{64}$/;
 
-const isMarker = (entry: Entry): entry is RedactedMarker => (entry as RedactedMarker).redacted === true;
+const isMarker = (entry: Entry): entry is RedactedMarker =>
+  (entry as RedactedMarker).redacted === true;
 
 /**
  * Stores events decided elsewhere, in the caller's transaction: per origin
@@ -40,7 +41,9 @@ export async function applyReplicatedEntries(
       WHERE origin_region = ANY ($1::text[]) ORDER BY origin_region FOR UPDATE`,
     [origins],
   );
-  const knowledge = new Map(known.map((row) => [row.origin_region, { seq: Number(row.seq), hash: row.hash }]));
+  const knowledge = new Map(
+    known.map((row) => [row.origin_region, { seq: Number(row.seq), hash: row.hash }]),
+  );
 
   const fresh: Entry[] = [];
   let duplicates = 0;
@@ -52,14 +55,29 @@ export async function applyReplicatedEntries(
     duplicates += held.length;
     for (const entry of list.filter((e) => e.origin.seq > seq)) {
       if (entry.origin.seq !== seq + 1) {
-        throw new ReplicationRefused(origin, entry.origin.seq, `gap: this geode holds ${origin} up to ${seq}`);
+        throw new ReplicationRefused(
+          origin,
+          entry.origin.seq,
+          `gap: this geode holds ${origin} up to ${seq}`,
+        );
       }
       if (!isMarker(entry)) {
         if (entry.residency && !entry.residency.includes(localRegion)) {
-          throw new ReplicationRefused(origin, entry.origin.seq, `payload may not be held in ${localRegion} (residency)`);
+          throw new ReplicationRefused(
+            origin,
+            entry.origin.seq,
+            `payload may not be held in ${localRegion} (residency)`,
+          );
         }
-        if (eventDigest({ ...entry, origin: { region: origin, seq: entry.origin.seq } }) !== entry.digest) {
-          throw new ReplicationRefused(origin, entry.origin.seq, 'content does not match its digest');
+        if (
+          eventDigest({ ...entry, origin: { region: origin, seq: entry.origin.seq } }) !==
+          entry.digest
+        ) {
+          throw new ReplicationRefused(
+            origin,
+            entry.origin.seq,
+            'content does not match its digest',
+          );
         }
       }
       if (chainHash(hash, entry.digest) !== entry.origin.hash) {
@@ -98,7 +116,11 @@ export async function applyReplicatedEntries(
       `UPDATE geode_knowledge k SET seq = x.seq, hash = decode(x.hash, 'hex'), updated_at = now()
          FROM jsonb_to_recordset($1::jsonb) AS x(origin_region text, seq bigint, hash text)
         WHERE k.origin_region = x.origin_region`,
-      [JSON.stringify(origins.map((origin) => ({ origin_region: origin, ...knowledge.get(origin)! })))],
+      [
+        JSON.stringify(
+          origins.map((origin) => ({ origin_region: origin, ...knowledge.get(origin)! })),
+        ),
+      ],
     );
     await client.query(`SELECT pg_notify('geode_log', pg_current_xact_id()::text)`);
   }
@@ -111,12 +133,18 @@ export async function applyReplicatedEntries(
 
 function checkShape(entry: Entry): void {
   const origin = entry?.origin;
-  if (!origin || typeof origin !== 'object') throw new ReplicationRefused('?', 0, 'entry without origin');
+  if (!origin || typeof origin !== 'object')
+    throw new ReplicationRefused('?', 0, 'entry without origin');
   assertRegion(origin.region, 'origin.region');
   const seq = origin.seq;
-  if (!Number.isSafeInteger(seq) || seq < 1) throw new ReplicationRefused(origin.region, Number(seq), 'bad seq');
+  if (!Number.isSafeInteger(seq) || seq < 1)
+    throw new ReplicationRefused(origin.region, Number(seq), 'bad seq');
   if (!HEX32.test(String(origin.hash)) || !HEX32.test(String(entry.digest))) {
-    throw new ReplicationRefused(origin.region, seq, 'digest and hash must be 64 lowercase hex characters');
+    throw new ReplicationRefused(
+      origin.region,
+      seq,
+      'digest and hash must be 64 lowercase hex characters',
+    );
   }
   assertStreamId(entry.streamId);
   if (!isMarker(entry) && entry.dot?.region !== origin.region) {
@@ -124,7 +152,11 @@ function checkShape(entry: Entry): void {
   }
 }
 
-async function checkDuplicatesMatch(client: PoolClient, origin: string, held: Entry[]): Promise<void> {
+async function checkDuplicatesMatch(
+  client: PoolClient,
+  origin: string,
+  held: Entry[],
+): Promise<void> {
   if (!held.length) return;
   const { rows } = await client.query<{ origin_seq: string; hash: string }>(
     `SELECT origin_seq, encode(hash, 'hex') AS hash FROM geode_origin_log
@@ -134,7 +166,11 @@ async function checkDuplicatesMatch(client: PoolClient, origin: string, held: En
   const stored = new Map(rows.map((row) => [Number(row.origin_seq), row.hash]));
   for (const entry of held) {
     if (stored.get(entry.origin.seq) !== entry.origin.hash) {
-      throw new ReplicationRefused(origin, entry.origin.seq, 'differs from the entry this geode already holds');
+      throw new ReplicationRefused(
+        origin,
+        entry.origin.seq,
+        'differs from the entry this geode already holds',
+      );
     }
   }
 }
@@ -157,12 +193,21 @@ async function insertEvents(client: PoolClient, events: ReplicatedEvent[]): Prom
       ),
     ],
   );
-  const { rows } = await client.query<{ stream_id: string; revision: string; vector: VersionVector }>(
+  const { rows } = await client.query<{
+    stream_id: string;
+    revision: string;
+    vector: VersionVector;
+  }>(
     `SELECT stream_id, revision, vector FROM geode_streams
       WHERE stream_id = ANY ($1::text[]) ORDER BY stream_id FOR UPDATE`,
     [streams],
   );
-  const state = new Map(rows.map((row) => [row.stream_id, { revision: Number(row.revision), vector: { ...row.vector } }]));
+  const state = new Map(
+    rows.map((row) => [
+      row.stream_id,
+      { revision: Number(row.revision), vector: { ...row.vector } },
+    ]),
+  );
   const records = events.map((event) => {
     const stream = state.get(event.streamId)!;
     stream.revision += 1;
@@ -198,6 +243,10 @@ async function insertEvents(client: PoolClient, events: ReplicatedEvent[]): Prom
     `UPDATE geode_streams s SET revision = x.revision, vector = x.vector, updated_at = now()
        FROM jsonb_to_recordset($1::jsonb) AS x(stream_id text, revision bigint, vector jsonb)
       WHERE s.stream_id = x.stream_id`,
-    [JSON.stringify([...state].map(([stream_id, { revision, vector }]) => ({ stream_id, revision, vector })))],
+    [
+      JSON.stringify(
+        [...state].map(([stream_id, { revision, vector }]) => ({ stream_id, revision, vector })),
+      ),
+    ],
   );
 }

@@ -1,5 +1,10 @@
 import { Client } from 'pg';
-import { createStoreUnderTest, deposit, stream, StoreUnderTest } from '../testing/postgres-event-store.factory';
+import {
+  createStoreUnderTest,
+  deposit,
+  stream,
+  StoreUnderTest,
+} from '../testing/postgres-event-store.factory';
 import { Sequencer } from './sequencer';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -12,7 +17,11 @@ async function until(probe: () => Promise<boolean> | boolean, timeoutMs = 15_000
   }
 }
 
-async function sql<T = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
+async function sql<T = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
@@ -26,7 +35,12 @@ describe('Sequencer', () => {
   let subject: StoreUnderTest;
   const sequencers: Sequencer[] = [];
   const startSequencer = (options: Partial<ConstructorParameters<typeof Sequencer>[0]> = {}) => {
-    const sequencer = new Sequencer({ url: subject.database.url, region: 'eu-west-1', leaseRetryMs: 100, ...options });
+    const sequencer = new Sequencer({
+      url: subject.database.url,
+      region: 'eu-west-1',
+      leaseRetryMs: 100,
+      ...options,
+    });
     sequencers.push(sequencer);
     sequencer.start();
     return sequencer;
@@ -45,15 +59,29 @@ describe('Sequencer', () => {
     const lags: number[] = [];
     startSequencer({ onBatch: (batch) => lags.push(...batch.lagsMs) });
     const writes = Array.from({ length: 20 }, (_, i) =>
-      subject.store.append(stream(), [deposit(String(i)), deposit(`${i}b`)], { expectedRevision: 'no_stream' }),
+      subject.store.append(stream(), [deposit(String(i)), deposit(`${i}b`)], {
+        expectedRevision: 'no_stream',
+      }),
     );
     await Promise.all(writes);
     await until(async () => (await stampedUpTo()) === 40);
 
     const log = await subject.store.readAll({ limit: 100 });
-    expect(log.map((entry) => entry.event.origin?.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-    expect(log.every((entry) => entry.event.origin?.region === 'eu-west-1' && /^[0-9a-f]{64}$/.test(entry.event.origin.hash))).toBe(true);
-    expect(await subject.store.verifyChain('eu-west-1')).toEqual({ origin: 'eu-west-1', checked: 40, firstBroken: null });
+    expect(log.map((entry) => entry.event.origin?.seq)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+    expect(
+      log.every(
+        (entry) =>
+          entry.event.origin?.region === 'eu-west-1' &&
+          /^[0-9a-f]{64}$/.test(entry.event.origin.hash),
+      ),
+    ).toBe(true);
+    expect(await subject.store.verifyChain('eu-west-1')).toEqual({
+      origin: 'eu-west-1',
+      checked: 40,
+      firstBroken: null,
+    });
     expect(lags).toHaveLength(40);
   });
 
@@ -68,7 +96,9 @@ describe('Sequencer', () => {
     let written = 0;
     const writer = (async () => {
       while (writing) {
-        await subject.store.append(stream(), [deposit(String(written))], { expectedRevision: 'no_stream' });
+        await subject.store.append(stream(), [deposit(String(written))], {
+          expectedRevision: 'no_stream',
+        });
         written += 1;
       }
     })();
@@ -91,38 +121,71 @@ describe('Sequencer', () => {
       subject.database.url,
       `SELECT origin_seq FROM geode_origin_log WHERE origin_region = 'eu-west-1' ORDER BY origin_seq`,
     );
-    expect(seqs.map((row) => Number(row.origin_seq))).toEqual(Array.from({ length: written }, (_, i) => i + 1));
+    expect(seqs.map((row) => Number(row.origin_seq))).toEqual(
+      Array.from({ length: written }, (_, i) => i + 1),
+    );
     expect((await subject.store.verifyChain('eu-west-1')).firstBroken).toBeNull();
   });
 
   describe('verifyChain finds tampering at the entry', () => {
     beforeEach(async () => {
       startSequencer();
-      for (let i = 1; i <= 8; i++) await subject.store.append(stream(), [deposit(String(i))], { expectedRevision: 'no_stream' });
+      for (let i = 1; i <= 8; i++)
+        await subject.store.append(stream(), [deposit(String(i))], {
+          expectedRevision: 'no_stream',
+        });
       await until(async () => (await stampedUpTo()) === 8);
     });
     const eventAt = async (seq: number) =>
-      (await sql<{ event_id: string }>(subject.database.url, `SELECT event_id FROM geode_origin_log WHERE origin_seq = $1`, [seq]))[0]
-        .event_id;
+      (
+        await sql<{ event_id: string }>(
+          subject.database.url,
+          `SELECT event_id FROM geode_origin_log WHERE origin_seq = $1`,
+          [seq],
+        )
+      )[0].event_id;
 
     it('an altered payload', async () => {
-      await sql(subject.database.url, `UPDATE geode_events SET data = '{"amount":"1000000"}' WHERE event_id = $1`, [await eventAt(3)]);
-      expect(await subject.store.verifyChain('eu-west-1')).toMatchObject({ checked: 2, firstBroken: { seq: 3, reason: expect.stringMatching(/altered/) } });
+      await sql(
+        subject.database.url,
+        `UPDATE geode_events SET data = '{"amount":"1000000"}' WHERE event_id = $1`,
+        [await eventAt(3)],
+      );
+      expect(await subject.store.verifyChain('eu-west-1')).toMatchObject({
+        checked: 2,
+        firstBroken: { seq: 3, reason: expect.stringMatching(/altered/) },
+      });
     });
 
     it('a deleted chain entry', async () => {
       await sql(subject.database.url, `DELETE FROM geode_origin_log WHERE origin_seq = 5`);
-      expect((await subject.store.verifyChain('eu-west-1')).firstBroken).toMatchObject({ seq: 5, reason: expect.stringMatching(/missing/) });
+      expect((await subject.store.verifyChain('eu-west-1')).firstBroken).toMatchObject({
+        seq: 5,
+        reason: expect.stringMatching(/missing/),
+      });
     });
 
     it('a deleted event', async () => {
-      await sql(subject.database.url, `DELETE FROM geode_events WHERE event_id = $1`, [await eventAt(4)]);
-      expect((await subject.store.verifyChain('eu-west-1')).firstBroken).toMatchObject({ seq: 4, reason: expect.stringMatching(/missing/) });
+      await sql(subject.database.url, `DELETE FROM geode_events WHERE event_id = $1`, [
+        await eventAt(4),
+      ]);
+      expect((await subject.store.verifyChain('eu-west-1')).firstBroken).toMatchObject({
+        seq: 4,
+        reason: expect.stringMatching(/missing/),
+      });
     });
 
     it('two entries swapped', async () => {
-      for (const [from, to] of [[6, 1000], [7, 6], [1000, 7]]) {
-        await sql(subject.database.url, `UPDATE geode_origin_log SET origin_seq = $2 WHERE origin_seq = $1`, [from, to]);
+      for (const [from, to] of [
+        [6, 1000],
+        [7, 6],
+        [1000, 7],
+      ]) {
+        await sql(
+          subject.database.url,
+          `UPDATE geode_origin_log SET origin_seq = $2 WHERE origin_seq = $1`,
+          [from, to],
+        );
       }
       expect((await subject.store.verifyChain('eu-west-1')).firstBroken?.seq).toBe(6);
     });
@@ -133,7 +196,11 @@ describe('Sequencer', () => {
     });
 
     it('verifies from a given seq, and reports nothing on an intact chain', async () => {
-      expect(await subject.store.verifyChain('eu-west-1', 5)).toEqual({ origin: 'eu-west-1', checked: 4, firstBroken: null });
+      expect(await subject.store.verifyChain('eu-west-1', 5)).toEqual({
+        origin: 'eu-west-1',
+        checked: 4,
+        firstBroken: null,
+      });
     });
   });
 });

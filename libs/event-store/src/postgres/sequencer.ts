@@ -97,7 +97,8 @@ export class Sequencer {
         this.log.info(`sequencer of ${this.options.region} holds the lease`);
         await this.stampWhileLeader(client);
       } catch (error) {
-        if (!this.stopped) this.log.warn(`sequencer lost its connection: ${(error as Error).message}`);
+        if (!this.stopped)
+          this.log.warn(`sequencer lost its connection: ${(error as Error).message}`);
       } finally {
         this.setLeader(false);
         await this.client?.end().catch(() => undefined);
@@ -124,9 +125,10 @@ export class Sequencer {
       await client.connect();
       this.client = client;
       for (;;) {
-        const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [
-          AdvisoryLock.sequencer.toString(),
-        ]);
+        const { rows } = await client.query<{ locked: boolean }>(
+          'SELECT pg_try_advisory_lock($1) AS locked',
+          [AdvisoryLock.sequencer.toString()],
+        );
         if (rows[0].locked) return client;
         await this.pause(this.options.leaseRetryMs ?? 1_000);
         if (this.stopped) return undefined;
@@ -218,7 +220,13 @@ export class Sequencer {
           origin: { region, seq },
         });
         hash = chainHash(hash, digest);
-        entries.push({ origin_seq: seq, event_id: row.event_id, stream_id: row.stream_id, digest, hash });
+        entries.push({
+          origin_seq: seq,
+          event_id: row.event_id,
+          stream_id: row.stream_id,
+          digest,
+          hash,
+        });
         lagsMs.push(Number(row.lag_ms));
       }
       const last = rows[rows.length - 1];

@@ -23,7 +23,10 @@ export interface ContractSubject {
  * calls this with a factory that gives a fresh, empty store (max event size
  * 4096 bytes, so the size limit can be tested cheaply).
  */
-export function describeEventStoreContract(adapter: string, open: () => Promise<ContractSubject>): void {
+export function describeEventStoreContract(
+  adapter: string,
+  open: () => Promise<ContractSubject>,
+): void {
   describe(`EventStore contract: ${adapter}`, () => {
     let subject: ContractSubject;
     let store: EventStore;
@@ -52,21 +55,31 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         expect(stored.map((e) => e.position)).toEqual(result.positions);
         for (let i = 1; i < stored.length; i++) {
           const [a, b] = [stored[i - 1].hlc, stored[i].hlc];
-          expect(b.wallMs > a.wallMs || (b.wallMs === a.wallMs && b.logical > a.logical)).toBe(true);
+          expect(b.wallMs > a.wallMs || (b.wallMs === a.wallMs && b.logical > a.logical)).toBe(
+            true,
+          );
         }
-        expect(stored[0]).toMatchObject({ type: 'ledger.FundsDeposited', schemaVersion: 1, metadata: { correlationId: 'test' } });
+        expect(stored[0]).toMatchObject({
+          type: 'ledger.FundsDeposited',
+          schemaVersion: 1,
+          metadata: { correlationId: 'test' },
+        });
       });
 
       it('checks every form of expected revision', async () => {
         const id = stream();
-        await expect(store.append(id, [deposit()], { expectedRevision: 'exists' })).rejects.toThrow(RevisionConflict);
+        await expect(store.append(id, [deposit()], { expectedRevision: 'exists' })).rejects.toThrow(
+          RevisionConflict,
+        );
         await expect(store.append(id, [deposit()], { expectedRevision: 1 })).rejects.toMatchObject({
           code: 'revision-conflict',
           expected: 1,
           actual: 0,
         });
         await store.append(id, [deposit()], { expectedRevision: 0 });
-        await expect(store.append(id, [deposit()], { expectedRevision: 'no_stream' })).rejects.toThrow(RevisionConflict);
+        await expect(
+          store.append(id, [deposit()], { expectedRevision: 'no_stream' }),
+        ).rejects.toThrow(RevisionConflict);
         await store.append(id, [deposit()], { expectedRevision: 'exists' });
         await store.append(id, [deposit()], { expectedRevision: 2 });
         await store.append(id, [deposit()], { expectedRevision: 'any' });
@@ -91,10 +104,12 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         const id = stream();
         const event = deposit('1');
         await store.append(id, [event], { expectedRevision: 'no_stream' });
-        await expect(store.append(id, [{ ...event, data: { amount: '2' } }], { expectedRevision: 'any' })).rejects.toThrow(
+        await expect(
+          store.append(id, [{ ...event, data: { amount: '2' } }], { expectedRevision: 'any' }),
+        ).rejects.toThrow(DuplicateEventId);
+        await expect(store.append(stream(), [event], { expectedRevision: 'any' })).rejects.toThrow(
           DuplicateEventId,
         );
-        await expect(store.append(stream(), [event], { expectedRevision: 'any' })).rejects.toThrow(DuplicateEventId);
         expect(await store.readStream(id)).toHaveLength(1);
       });
 
@@ -103,10 +118,12 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         await store.append(id, [deposit(), deposit()], { expectedRevision: 'no_stream' });
         await store.append(id, [deposit()], { expectedRevision: 2, deps: { [region]: 1 } });
         expect((await store.readStream(id, { from: 3 }))[0].deps).toEqual({ [region]: 1 });
-        await expect(store.append(id, [deposit()], { expectedRevision: 3, deps: { [region]: 9 } })).rejects.toThrow(
-          UnknownDependency,
-        );
-        await expect(store.append(id, [deposit()], { expectedRevision: 3, deps: { 'us-east-1': 1 } })).rejects.toMatchObject({
+        await expect(
+          store.append(id, [deposit()], { expectedRevision: 3, deps: { [region]: 9 } }),
+        ).rejects.toThrow(UnknownDependency);
+        await expect(
+          store.append(id, [deposit()], { expectedRevision: 3, deps: { 'us-east-1': 1 } }),
+        ).rejects.toMatchObject({
           code: 'unknown-dependency',
           missing: { 'us-east-1': 1 },
         });
@@ -117,29 +134,117 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
     describe('bad input is refused with a typed error and nothing is written', () => {
       const id = stream();
       it.each([
-        ['an unknown expected revision form', id, [deposit()], { expectedRevision: 'latest' }, InvalidExpectedRevision],
-        ['a negative expected revision', id, [deposit()], { expectedRevision: -1 }, InvalidExpectedRevision],
-        ['a fractional expected revision', id, [deposit()], { expectedRevision: 1.5 }, InvalidExpectedRevision],
-        ['a stream id without category', 'account', [deposit()], { expectedRevision: 'any' }, InvalidStreamId],
-        ['a stream id with spaces', 'account-a b', [deposit()], { expectedRevision: 'any' }, InvalidStreamId],
+        [
+          'an unknown expected revision form',
+          id,
+          [deposit()],
+          { expectedRevision: 'latest' },
+          InvalidExpectedRevision,
+        ],
+        [
+          'a negative expected revision',
+          id,
+          [deposit()],
+          { expectedRevision: -1 },
+          InvalidExpectedRevision,
+        ],
+        [
+          'a fractional expected revision',
+          id,
+          [deposit()],
+          { expectedRevision: 1.5 },
+          InvalidExpectedRevision,
+        ],
+        [
+          'a stream id without category',
+          'account',
+          [deposit()],
+          { expectedRevision: 'any' },
+          InvalidStreamId,
+        ],
+        [
+          'a stream id with spaces',
+          'account-a b',
+          [deposit()],
+          { expectedRevision: 'any' },
+          InvalidStreamId,
+        ],
         ['an empty append', id, [], { expectedRevision: 'any' }, InvalidEvent],
-        ['a non-UUID event id', id, [deposit('1', { eventId: 'abc' })], { expectedRevision: 'any' }, InvalidEvent],
-        ['an unnamed type', id, [deposit('1', { type: 'Deposited' })], { expectedRevision: 'any' }, InvalidEvent],
-        ['a reserved type', id, [deposit('1', { type: '$stream.deleted' })], { expectedRevision: 'any' }, InvalidEvent],
-        ['data that is not an object', id, [deposit('1', { data: [] as never })], { expectedRevision: 'any' }, InvalidEvent],
-        ['NaN in data', id, [deposit('1', { data: { amount: NaN } })], { expectedRevision: 'any' }, InvalidEvent],
-        ['an unsafe integer in data', id, [deposit('1', { data: { amount: 2 ** 60 } })], { expectedRevision: 'any' }, InvalidEvent],
-        ['a Date in data', id, [deposit('1', { data: { at: new Date() as never } })], { expectedRevision: 'any' }, InvalidEvent],
-        ['an oversize event', id, [deposit('x'.repeat(5_000))], { expectedRevision: 'any' }, EventTooLarge],
-        ['malformed deps', id, [deposit()], { expectedRevision: 'any', deps: { 'eu-west-1': -1 } }, InvalidEvent],
+        [
+          'a non-UUID event id',
+          id,
+          [deposit('1', { eventId: 'abc' })],
+          { expectedRevision: 'any' },
+          InvalidEvent,
+        ],
+        [
+          'an unnamed type',
+          id,
+          [deposit('1', { type: 'Deposited' })],
+          { expectedRevision: 'any' },
+          InvalidEvent,
+        ],
+        [
+          'a reserved type',
+          id,
+          [deposit('1', { type: '$stream.deleted' })],
+          { expectedRevision: 'any' },
+          InvalidEvent,
+        ],
+        [
+          'data that is not an object',
+          id,
+          [deposit('1', { data: [] as never })],
+          { expectedRevision: 'any' },
+          InvalidEvent,
+        ],
+        [
+          'NaN in data',
+          id,
+          [deposit('1', { data: { amount: NaN } })],
+          { expectedRevision: 'any' },
+          InvalidEvent,
+        ],
+        [
+          'an unsafe integer in data',
+          id,
+          [deposit('1', { data: { amount: 2 ** 60 } })],
+          { expectedRevision: 'any' },
+          InvalidEvent,
+        ],
+        [
+          'a Date in data',
+          id,
+          [deposit('1', { data: { at: new Date() as never } })],
+          { expectedRevision: 'any' },
+          InvalidEvent,
+        ],
+        [
+          'an oversize event',
+          id,
+          [deposit('x'.repeat(5_000))],
+          { expectedRevision: 'any' },
+          EventTooLarge,
+        ],
+        [
+          'malformed deps',
+          id,
+          [deposit()],
+          { expectedRevision: 'any', deps: { 'eu-west-1': -1 } },
+          InvalidEvent,
+        ],
       ])('%s', async (_case, streamId, events, options, error) => {
-        await expect(store.append(streamId, events as never, options as never)).rejects.toThrow(error);
+        await expect(store.append(streamId, events as never, options as never)).rejects.toThrow(
+          error,
+        );
         expect(await store.readAll()).toEqual([]);
       });
 
       it('the same id twice in one append', async () => {
         const event = deposit();
-        await expect(store.append(stream(), [event, event], { expectedRevision: 'any' })).rejects.toThrow(/appears twice/);
+        await expect(
+          store.append(stream(), [event, event], { expectedRevision: 'any' }),
+        ).rejects.toThrow(/appears twice/);
         expect(await store.readAll()).toEqual([]);
       });
     });
@@ -149,7 +254,11 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         const [a, b] = [stream(), stream()];
         const results = await store.appendMany([
           { streamId: a, events: [deposit('1')], options: { expectedRevision: 'no_stream' } },
-          { streamId: b, events: [deposit('2'), deposit('3')], options: { expectedRevision: 'no_stream' } },
+          {
+            streamId: b,
+            events: [deposit('2'), deposit('3')],
+            options: { expectedRevision: 'no_stream' },
+          },
         ]);
         expect(results.map((r) => [r.streamId, r.nextRevision])).toEqual([
           [a, 1],
@@ -174,22 +283,39 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
     describe('reads', () => {
       it('reads a stream forwards, backwards, from a revision, with a limit', async () => {
         const id = stream();
-        await store.append(id, [1, 2, 3, 4, 5].map((n) => deposit(String(n))), { expectedRevision: 'no_stream' });
-        const amounts = (events: { data: { amount?: unknown } }[]) => events.map((e) => e.data.amount);
+        await store.append(
+          id,
+          [1, 2, 3, 4, 5].map((n) => deposit(String(n))),
+          { expectedRevision: 'no_stream' },
+        );
+        const amounts = (events: { data: { amount?: unknown } }[]) =>
+          events.map((e) => e.data.amount);
         expect(amounts(await store.readStream(id, { from: 2, limit: 2 }))).toEqual(['2', '3']);
-        expect(amounts(await store.readStream(id, { direction: 'backwards', limit: 2 }))).toEqual(['5', '4']);
-        expect(amounts(await store.readStream(id, { direction: 'backwards', from: 2 }))).toEqual(['2', '1']);
+        expect(amounts(await store.readStream(id, { direction: 'backwards', limit: 2 }))).toEqual([
+          '5',
+          '4',
+        ]);
+        expect(amounts(await store.readStream(id, { direction: 'backwards', from: 2 }))).toEqual([
+          '2',
+          '1',
+        ]);
         expect(await store.readStream(stream())).toEqual([]);
       });
 
       it('pages through the whole log with checkpoints, and filters by category or type prefix', async () => {
         const [account, transfer] = [stream('account'), stream('transfer')];
-        await store.append(account, [deposit('1'), deposit('2')], { expectedRevision: 'no_stream' });
-        await store.append(transfer, [deposit('3', { type: 'ledger.TransferStarted' })], { expectedRevision: 'no_stream' });
-        await store.append(account, [deposit('4', { type: 'other.Thing' })], { expectedRevision: 2 });
+        await store.append(account, [deposit('1'), deposit('2')], {
+          expectedRevision: 'no_stream',
+        });
+        await store.append(transfer, [deposit('3', { type: 'ledger.TransferStarted' })], {
+          expectedRevision: 'no_stream',
+        });
+        await store.append(account, [deposit('4', { type: 'other.Thing' })], {
+          expectedRevision: 2,
+        });
 
         const all: LogEntry[] = [];
-        for (let page = await store.readAll({ limit: 1 }); page.length; ) {
+        for (let page = await store.readAll({ limit: 1 }); page.length;) {
           all.push(...page);
           page = await store.readAll({ after: page[page.length - 1].checkpoint, limit: 1 });
         }
@@ -225,7 +351,11 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         const id = stream();
         await store.append(id, [deposit()], {
           expectedRevision: 'no_stream',
-          streamMetadata: { homeRegion: 'us-east-1', residency: ['eu-west-1', 'eu-central-1'], mergePolicy: 'ledger.account' },
+          streamMetadata: {
+            homeRegion: 'us-east-1',
+            residency: ['eu-west-1', 'eu-central-1'],
+            mergePolicy: 'ledger.account',
+          },
         });
         expect(await store.streamInfo(id)).toMatchObject({
           revision: 1,
@@ -236,20 +366,27 @@ export function describeEventStoreContract(adapter: string, open: () => Promise<
         });
         expect((await store.readStream(id))[0].residency).toEqual(['eu-west-1', 'eu-central-1']);
         await store.setStreamMetadata(id, { homeRegion: 'eu-west-1' });
-        expect(await store.streamInfo(id)).toMatchObject({ homeRegion: 'eu-west-1', residency: ['eu-west-1', 'eu-central-1'] });
+        expect(await store.streamInfo(id)).toMatchObject({
+          homeRegion: 'eu-west-1',
+          residency: ['eu-west-1', 'eu-central-1'],
+        });
         await expect(store.setStreamMetadata(id, { residency: [] })).rejects.toThrow(InvalidEvent);
       });
 
       it('tombstones a stream with an audit event and refuses further appends', async () => {
         const id = stream();
         await store.append(id, [deposit()], { expectedRevision: 'no_stream' });
-        await expect(store.deleteStream(id, { expectedRevision: 5, reason: 'x' })).rejects.toThrow(RevisionConflict);
+        await expect(store.deleteStream(id, { expectedRevision: 5, reason: 'x' })).rejects.toThrow(
+          RevisionConflict,
+        );
         await store.deleteStream(id, { expectedRevision: 1, reason: 'customer asked' });
         const events = await store.readStream(id);
         expect(events.map((e) => e.type)).toEqual(['ledger.FundsDeposited', '$stream.deleted']);
         expect(events[1].data).toEqual({ reason: 'customer asked' });
         expect((await store.streamInfo(id))?.deletedAt).toBeInstanceOf(Date);
-        await expect(store.append(id, [deposit()], { expectedRevision: 'any' })).rejects.toThrow(StreamDeleted);
+        await expect(store.append(id, [deposit()], { expectedRevision: 'any' })).rejects.toThrow(
+          StreamDeleted,
+        );
       });
     });
 

@@ -9,7 +9,12 @@ import type { NewEvent } from '../event-envelope';
 export class HeldAppend {
   private constructor(private readonly client: Client) {}
 
-  static async begin(url: string, region: string, streamId: string, events: NewEvent[]): Promise<HeldAppend> {
+  static async begin(
+    url: string,
+    region: string,
+    streamId: string,
+    events: NewEvent[],
+  ): Promise<HeldAppend> {
     const client = new Client({ connectionString: url });
     await client.connect();
     await client.query('BEGIN');
@@ -29,7 +34,10 @@ export class HeldAppend {
         hl: i,
       })),
     };
-    await client.query('SELECT geode_append_batch($1, $2, false)', [region, JSON.stringify([request])]);
+    await client.query('SELECT geode_append_batch($1, $2, false)', [
+      region,
+      JSON.stringify([request]),
+    ]);
     return new HeldAppend(client);
   }
 

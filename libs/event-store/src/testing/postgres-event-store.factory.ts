@@ -21,7 +21,11 @@ export async function createStoreUnderTest(
 ): Promise<StoreUnderTest> {
   const db = database ?? (await createTestDatabase());
   if (!database) {
-    const dataSource = createGeodeDataSource({ url: db.url, migrations: eventStoreMigrations, poolSize: 2 });
+    const dataSource = createGeodeDataSource({
+      url: db.url,
+      migrations: eventStoreMigrations,
+      poolSize: 2,
+    });
     await dataSource.initialize();
     await runMigrations(dataSource).finally(() => dataSource.destroy());
   }

@@ -87,7 +87,9 @@ export class EventStore1764150000000 implements MigrationInterface {
   async down(db: QueryRunner): Promise<void> {
     await db.query(`DROP FUNCTION geode_append_batch(text, jsonb, boolean)`);
     await db.query(`DROP FUNCTION geode_append_duplicate(text, jsonb)`);
-    await db.query(`DROP TABLE geode_checkpoints, geode_knowledge, geode_origin_log, geode_events, geode_streams`);
+    await db.query(
+      `DROP TABLE geode_checkpoints, geode_knowledge, geode_origin_log, geode_events, geode_streams`,
+    );
   }
 }
 
