@@ -207,7 +207,11 @@ export function isCanonicalJson(value: unknown, depth = 0): boolean {
       const ordinary = Object.getPrototypeOf(value) === Object.prototype || isPlainObject(value);
       if (!ordinary || Object.getOwnPropertySymbols(value).length > 0) return false;
       for (const key of Object.keys(value)) {
-        if (hasLoneSurrogate(key) || !isCanonicalJson(value[key], depth + 1)) return false;
+        if (
+          hasLoneSurrogate(key) ||
+          !isCanonicalJson((value as Record<string, unknown>)[key], depth + 1)
+        )
+          return false;
       }
       return true;
     }

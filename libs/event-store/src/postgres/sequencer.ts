@@ -46,6 +46,8 @@ interface CandidateRow {
 
 const CHECKPOINT = 'sequencer';
 const IDLE_RECHECK_MS = 1_000;
+/** Under steady load, wait this long after a partial batch so the next one is worth a transaction. */
+const GATHER_MS = 3;
 const BLOCKED_BACKOFF_MS = [1, 2, 5, 10, 20, 50];
 const silent: SequencerLog = { info: () => undefined, warn: () => undefined };
 
@@ -98,7 +100,7 @@ export class Sequencer {
         await this.stampWhileLeader(client);
       } catch (error) {
         if (!this.stopped)
-          this.log.warn(`sequencer lost its connection: ${(error as Error).message}`);
+          this.log.warn(`sequencer stopped stamping (${(error as Error).message}); retrying`);
       } finally {
         this.setLeader(false);
         await this.client?.end().catch(() => undefined);
@@ -149,7 +151,11 @@ export class Sequencer {
     while (!this.stopped) {
       const seen = this.wakes;
       const { stamped, full, horizon } = await this.stampBatch(client);
-      if (full || this.wakes !== seen) continue;
+      if (full) continue;
+      if (this.wakes !== seen) {
+        await this.pause(GATHER_MS);
+        continue;
+      }
       if (stamped > 0) blocked = 0;
       if (this.latestTx >= horizon) {
         // A commit we were told about is still behind an older running transaction.
@@ -168,15 +174,23 @@ export class Sequencer {
     await client.query('BEGIN');
     try {
       // Reads first, before this transaction has an id of its own.
-      const { rows: horizonRows } = await client.query<{ xmin: string }>(
-        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`,
+      const { rows: stateRows } = await client.query<{
+        xmin: string;
+        tx_id: string | null;
+        position: string | null;
+        seq: string | null;
+        hash: string | null;
+      }>(
+        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, c.tx_id::text, c.position,
+                k.seq, encode(k.hash, 'hex') AS hash
+           FROM (SELECT 1) one
+           LEFT JOIN geode_checkpoints c ON c.name = $1
+           LEFT JOIN geode_knowledge k ON k.origin_region = $2`,
+        [CHECKPOINT, region],
       );
-      const horizon = horizonRows[0].xmin;
-      const { rows: checkpointRows } = await client.query<{ tx_id: string; position: string }>(
-        `SELECT tx_id::text, position FROM geode_checkpoints WHERE name = $1`,
-        [CHECKPOINT],
-      );
-      const after = checkpointRows[0] ?? { tx_id: '0', position: '0' };
+      const state = stateRows[0];
+      const horizon = state.xmin;
+      const after = { tx_id: state.tx_id ?? '0', position: state.position ?? '0' };
       const { rows } = await client.query<CandidateRow>(
         `SELECT e.position, e.tx_id::text AS tx_id, e.is_local, e.event_id, e.stream_id,
                 CASE WHEN mine THEN e.type END AS type, CASE WHEN mine THEN e.schema_version END AS schema_version,
@@ -195,12 +209,8 @@ export class Sequencer {
         await client.query('COMMIT');
         return { stamped: 0, full: false, horizon: BigInt(horizon) };
       }
-      const { rows: headRows } = await client.query<{ seq: string; hash: string }>(
-        `SELECT seq, encode(hash, 'hex') AS hash FROM geode_knowledge WHERE origin_region = $1`,
-        [region],
-      );
-      let seq = headRows.length ? Number(headRows[0].seq) : 0;
-      let hash = headRows.length ? headRows[0].hash : GENESIS_HASH;
+      let seq = state.seq === null ? 0 : Number(state.seq);
+      let hash = state.hash ?? GENESIS_HASH;
       const entries: object[] = [];
       const lagsMs: number[] = [];
       for (const row of rows) {
@@ -230,24 +240,27 @@ export class Sequencer {
         lagsMs.push(Number(row.lag_ms));
       }
       const last = rows[rows.length - 1];
-      if (entries.length) {
-        await client.query(
-          `INSERT INTO geode_origin_log (origin_region, origin_seq, event_id, stream_id, digest, hash)
-           SELECT $1, x.origin_seq, x.event_id, x.stream_id, decode(x.digest, 'hex'), decode(x.hash, 'hex')
-             FROM jsonb_to_recordset($2::jsonb) AS x(origin_seq bigint, event_id uuid, stream_id text, digest text, hash text)`,
-          [region, JSON.stringify(entries)],
-        );
-        await client.query(
-          `INSERT INTO geode_knowledge (origin_region, seq, hash) VALUES ($1, $2, decode($3, 'hex'))
-           ON CONFLICT (origin_region) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = now()`,
-          [region, seq, hash],
-        );
-        await client.query(`SELECT pg_notify('geode_stamped', $1)`, [`${region}:${seq}`]);
-      }
+      // One statement writes the stamps, the region's knowledge and the checkpoint.
       await client.query(
-        `INSERT INTO geode_checkpoints (name, tx_id, position) VALUES ($1, $2::xid8, $3)
-         ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()`,
-        [CHECKPOINT, last.tx_id, last.position],
+        `WITH stamps AS (
+           INSERT INTO geode_origin_log (origin_region, origin_seq, event_id, stream_id, digest, hash)
+           SELECT $1::text, x.origin_seq, x.event_id, x.stream_id, decode(x.digest, 'hex'), decode(x.hash, 'hex')
+             FROM jsonb_to_recordset($2::jsonb)
+               AS x(origin_seq bigint, event_id uuid, stream_id text, digest text, hash text)
+           RETURNING 1
+         ), head AS (
+           INSERT INTO geode_knowledge (origin_region, seq, hash)
+           SELECT $1::text, $3::bigint, decode($4::text, 'hex') WHERE $3::bigint > 0
+           ON CONFLICT (origin_region) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = now()
+           RETURNING 1
+         ), checkpoint AS (
+           INSERT INTO geode_checkpoints (name, tx_id, position) VALUES ($5::text, $6::xid8, $7::bigint)
+           ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()
+           RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM stamps) AS stamped,
+                CASE WHEN (SELECT count(*) FROM stamps) > 0 THEN pg_notify('geode_stamped', $1::text || ':' || $3::text) END`,
+        [region, JSON.stringify(entries), seq, hash, CHECKPOINT, last.tx_id, last.position],
       );
       await client.query('COMMIT');
       if (entries.length) this.options.onBatch?.({ stamped: entries.length, lagsMs, lastSeq: seq });
