@@ -8,6 +8,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-
 const EVENT_TYPE = /^[a-z][a-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/;
 const REGION = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export const MAX_EVENTS_PER_APPEND = 10_000;
+/** `\u0000` in JSON text, not preceded by an escaping backslash. */
+const NUL_IN_JSON = /(^|[^\\])(\\\\)*\\u0000/;
 
 export interface Limits {
   /** Bytes of JSON data + metadata per event. */
@@ -124,8 +126,14 @@ function validateEvent(event: unknown, path: string, limits: Limits): asserts ev
   assertCanonical(data, `${path}.data`);
   assertCanonical(metadata ?? {}, `${path}.metadata`);
   // JSON.stringify writes the same bytes as the canonical form, in another key order.
-  const bytes =
-    Buffer.byteLength(JSON.stringify(data)) + Buffer.byteLength(JSON.stringify(metadata ?? {}));
+  const dataJson = JSON.stringify(data);
+  const metadataJson = JSON.stringify(metadata ?? {});
+  if (NUL_IN_JSON.test(dataJson) || NUL_IN_JSON.test(metadataJson)) {
+    throw new InvalidEvent(
+      `${path} holds the character U+0000, which PostgreSQL cannot store in JSON`,
+    );
+  }
+  const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
   if (bytes > limits.maxEventBytes) throw new EventTooLarge(eventId, bytes, limits.maxEventBytes);
 }
 

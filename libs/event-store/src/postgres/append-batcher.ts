@@ -92,6 +92,12 @@ export class AppendBatcher {
       } catch (error) {
         const code = (error as { code?: string }).code;
         if ((code === '40P01' || code === '40001') && attempt < DEADLOCK_RETRIES) continue;
+        if (batch.length > 1) {
+          // Something in one request failed the whole transaction: write them
+          // one by one, so only the culprit fails.
+          for (const pending of batch) await this.write([pending]);
+          return;
+        }
         batch.forEach((pending) => pending.reject(error));
         return;
       }

@@ -191,6 +191,26 @@ describe('PostgreSQL event store: appends under concurrency', () => {
     expect(new Set(log.map((entry) => entry.event.position))).toEqual(new Set(positions));
   });
 
+  it('one bad append among concurrent ones is refused alone: the others in its group-commit batch still commit', async () => {
+    // PostgreSQL's jsonb cannot hold U+0000; the other nine appends did nothing wrong.
+    const streams = range(0, 9).map(() => stream());
+    const outcomes = await settle(
+      streams.map((id, k) =>
+        subject.store.append(
+          id,
+          [k === 5 ? deposit('1', { data: { amount: '1', memo: 'nul \u0000 byte' } }) : deposit()],
+          { expectedRevision: 'no_stream' },
+        ),
+      ),
+    );
+
+    expect(outcomes.map((o, k) => [k, isResult(o) ? 'ok' : o.constructor.name])).toEqual(
+      range(0, 9).map((k) => [k, k === 5 ? 'InvalidEvent' : 'ok']),
+    );
+    expect(outcomes[5]).toMatchObject({ code: 'invalid-event' });
+    expect(await subject.store.readStream(streams[5])).toEqual([]);
+  });
+
   describe('concurrent appends of the same event ids', () => {
     it.each<[string, ExpectedRevision, number]>([
       ['any', 'any', 0],
@@ -228,9 +248,9 @@ describe('PostgreSQL event store: appends under concurrency', () => {
             ),
           ),
         );
-        // Every process has a batch waiting on the first copy's locks.
+        // Both processes have both their group-commit batches waiting on the first copy's locks.
         await eventually('retries waiting on the first copy', async () =>
-          (await backendsWaitingOnLocks()) >= 2 ? true : undefined,
+          (await backendsWaitingOnLocks()) >= 4 ? true : undefined,
         );
         await first.commit();
         const outcomes = await retries;

@@ -142,10 +142,13 @@ describe('PostgreSQL event store: the local log under random interleavings (prop
             expectedRevision: 'no_stream',
           });
           committed.add(sentinel.eventId);
-          await eventually('both subscribers reach the last append', () =>
-            subscribers.every((s) => s.seen.some((e) => e.event.eventId === sentinel.eventId))
-              ? true
-              : undefined,
+          await eventually(
+            'both subscribers reach the last append',
+            () =>
+              subscribers.every((s) => s.seen.some((e) => e.event.eventId === sentinel.eventId))
+                ? true
+                : undefined,
+            5_000,
           );
         } finally {
           await Promise.all(subscribers.map((s) => s.stop()));
@@ -165,7 +168,8 @@ describe('PostgreSQL event store: the local log under random interleavings (prop
           expect(compareCheckpoints(start, seen[0].checkpoint)).toBe(-1);
         }
       }),
-      { numRuns: 15 },
+      // A failing run shrinks; stop shrinking in time to report the seed and counterexample.
+      { numRuns: 15, plugins: [fc.interruptAfterTimeLimit(40_000, { failOnInterrupt: true })] },
     );
   }, 60_000);
 });

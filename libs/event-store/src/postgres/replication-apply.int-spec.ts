@@ -159,18 +159,25 @@ describe('PostgreSQL event store: applying replicated entries from another regio
       await writeHistory(eu);
       const feed = await readOriginFeed(eu.database.url, EU, US);
 
+      const gap = expect.stringMatching(/gap/) as unknown;
       await expect(us.store.applyReplicated(feed.slice(1))).rejects.toMatchObject({
         code: 'replication-refused',
         origin: EU,
         seq: 2,
+        reason: gap,
       });
       expect(await us.store.knowledge()).toEqual({});
       expect(await held(us)).toEqual({ events: 0, chain: 0 });
 
       await us.store.applyReplicated(feed.slice(0, 2));
       await expect(us.store.applyReplicated(feed.slice(3))).rejects.toThrow(ReplicationRefused);
+      await expect(us.store.applyReplicated(feed.slice(3))).rejects.toMatchObject({
+        seq: 4,
+        reason: gap,
+      });
       await expect(us.store.applyReplicated([feed[2], feed[3], feed[5]])).rejects.toMatchObject({
         seq: 6,
+        reason: gap,
       });
       expect(await us.store.knowledge()).toEqual({ [EU]: 2 });
       expect(await held(us)).toEqual({ events: 2, chain: 2 });

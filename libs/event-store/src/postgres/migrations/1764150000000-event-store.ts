@@ -165,10 +165,12 @@ DECLARE
   v_n         bigint;
   v_positions bigint[];
   v_inserted  int;
+  v_created   boolean;
 BEGIN
   FOR req IN SELECT value FROM jsonb_array_elements(p_requests) LOOP
     v_stream := req->>'stream';
     v_count := jsonb_array_length(req->'events');
+    v_created := false;
 
     <<attempt>>
     LOOP
@@ -182,7 +184,8 @@ BEGIN
                 CASE WHEN jsonb_typeof(req->'meta'->'residency') = 'array'
                      THEN ARRAY(SELECT jsonb_array_elements_text(req->'meta'->'residency')) END,
                 req->'meta'->>'policy')
-        ON CONFLICT (stream_id) DO NOTHING;
+        ON CONFLICT (stream_id) DO NOTHING
+        RETURNING true INTO v_created;
         CONTINUE attempt;
       END IF;
 
@@ -207,6 +210,7 @@ BEGIN
         result := coalesce(geode_append_duplicate(v_stream, req->'events'), result);
         EXIT attempt;
       END IF;
+
 
       v_deps := CASE WHEN jsonb_typeof(req->'deps') = 'object' THEN req->'deps' ELSE v_vector END;
       v_n := coalesce((v_vector->>p_region)::bigint, 0);
@@ -243,6 +247,11 @@ BEGIN
       EXIT attempt;
     END LOOP;
 
+    -- A refused request leaves nothing, not even the stream row (and the
+    -- metadata) it created; we hold that row's lock, so no one else used it.
+    IF v_created AND result->>'status' <> 'ok' THEN
+      DELETE FROM geode_streams WHERE stream_id = v_stream;
+    END IF;
     results := results || result;
     IF p_atomic AND result->>'status' NOT IN ('ok', 'duplicate') THEN
       RAISE EXCEPTION USING ERRCODE = 'GE001', MESSAGE = to_jsonb(results)::text;
