@@ -67,7 +67,7 @@ describe('the geode process', () => {
     });
     afterAll(() => database.drop());
 
-    it('serves /health and exits 0 on SIGTERM', async () => {
+    it('serves /health, runs its sequencer in a worker thread, and exits 0 on SIGTERM', async () => {
       const geode = await startGeodeProcess(
         ['--region', 'us-east-1', '--port', '0'],
         cleanEnv({ DATABASE_URL: database.url }),
@@ -75,6 +75,14 @@ describe('the geode process', () => {
       const health = await fetch(`${geode.url}/health`);
       expect(health.status).toBe(200);
       expect(await health.json()).toMatchObject({ status: 'ok', region: 'us-east-1' });
+      // The compiled app runs the sequencer in a thread; its leadership reaches the main thread's metrics.
+      const leader = 'geode_sequencer_leader{region="us-east-1"} 1';
+      let metrics = '';
+      for (let tries = 0; tries < 100 && !metrics.includes(leader); tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        metrics = await (await fetch(`${geode.url}/metrics`)).text();
+      }
+      expect(metrics).toContain(leader);
       expect(await geode.stop('SIGTERM')).toBe(0);
     });
 

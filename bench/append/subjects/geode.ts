@@ -1,5 +1,5 @@
 import { HybridLogicalClock, systemWallClock } from '@geode/clock';
-import { PostgresEventStore, Sequencer } from '@geode/event-store';
+import { createSequencerRunner, PostgresEventStore, SequencerRunner } from '@geode/event-store';
 import { LatencyRecorder } from '../../harness/latency-recorder';
 import type { FundsDeposited } from '../ledger-events';
 import type { AppendOutcome, AppendSubject, AppendTarget } from './append-subject';
@@ -36,7 +36,7 @@ export const geodeSubject: AppendSubject = {
  * (append → origin seq and chain hash) is reported with them.
  */
 class GeodeTarget implements AppendTarget {
-  private readonly sequencer: Sequencer;
+  private readonly sequencer: SequencerRunner;
   private stampLags?: LatencyRecorder;
   /** Events this target appended, and the sequencer's last stamped seq. */
   private appended = 0;
@@ -47,7 +47,7 @@ class GeodeTarget implements AppendTarget {
     url: string,
     private readonly stampedBefore: number,
   ) {
-    this.sequencer = new Sequencer({
+    this.sequencer = createSequencerRunner({
       url,
       region: 'bench-1',
       onBatch: (batch) => {

@@ -12,7 +12,7 @@ import { METRICS_REGISTRY } from '@geode/observability';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { EVENT_STORE } from './event-store.port';
 import { PostgresEventStore } from './postgres/postgres-event-store';
-import { Sequencer } from './postgres/sequencer';
+import { createSequencerRunner, SequencerRunner } from './postgres/sequencer-thread';
 
 export interface EventStoreModuleOptions {
   url: string;
@@ -31,7 +31,7 @@ const SEQUENCER = Symbol('SEQUENCER');
 class EventStoreLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(EVENT_STORE) private readonly store: PostgresEventStore,
-    @Inject(SEQUENCER) private readonly sequencer: Sequencer | null,
+    @Inject(SEQUENCER) private readonly sequencer: SequencerRunner | null,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -78,7 +78,7 @@ export class EventStoreModule {
   }
 }
 
-function createSequencer(options: EventStoreModuleOptions, registry?: Registry): Sequencer {
+function createSequencer(options: EventStoreModuleOptions, registry?: Registry): SequencerRunner {
   const logger = new Logger('Sequencer');
   const registers = registry ? [registry] : [];
   const lag = new Histogram({
@@ -97,7 +97,7 @@ function createSequencer(options: EventStoreModuleOptions, registry?: Registry):
     help: '1 while this process holds the sequencer lease',
     registers,
   });
-  return new Sequencer({
+  return createSequencerRunner({
     url: options.url,
     region: options.region,
     log: { info: (m) => logger.log(m), warn: (m) => logger.warn(m) },

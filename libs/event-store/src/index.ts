@@ -11,3 +11,4 @@ export {
   STREAM_DELETED_TYPE,
 } from './postgres/postgres-event-store';
 export { Sequencer, type SequencerOptions, type StampedBatch } from './postgres/sequencer';
+export { createSequencerRunner, type SequencerRunner } from './postgres/sequencer-thread';

@@ -27,12 +27,23 @@ export function canonicalJson(value: unknown): string {
 /** The encoding of a value `isCanonicalJson` accepted: no checks, no paths. */
 function encodeValid(value: unknown): string {
   if (typeof value !== 'object' || value === null) return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(encodeValid).join(',')}]`;
+  let text: string;
+  if (Array.isArray(value)) {
+    text = '[';
+    for (let index = 0; index < value.length; index += 1) {
+      if (index > 0) text += ',';
+      text += encodeValid(value[index]);
+    }
+    return text + ']';
+  }
   const object = value as Record<string, unknown>;
-  const members = Object.keys(object)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${encodeValid(object[key])}`);
-  return `{${members.join(',')}}`;
+  const keys = Object.keys(object).sort();
+  text = '{';
+  for (let index = 0; index < keys.length; index += 1) {
+    if (index > 0) text += ',';
+    text += JSON.stringify(keys[index]) + ':' + encodeValid(object[keys[index]]);
+  }
+  return text + '}';
 }
 
 // Matches only surrogates that are not part of a pair: the `u` flag reads pairs as one code point.

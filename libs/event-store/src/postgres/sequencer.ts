@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { AdvisoryLock } from '@geode/database';
+// The key file alone: the sequencer runs in a worker thread, which should not load Nest and TypeORM.
+import { AdvisoryLock } from '../../../database/src/advisory-locks';
 import { chainHash, eventDigest, GENESIS_HASH } from '../canonical';
 import type { JsonObject, VersionVector } from '../event-envelope';
 
