@@ -1,4 +1,7 @@
 import { Pool } from 'pg';
+import type { HybridLogicalClock } from '@geode/clock';
+import { categoryOf, NewEvent } from '../event-envelope';
+import type { AppendOptions } from '../event-store.port';
 
 /** One append as the SQL function `geode_append_batch` takes it. */
 export interface AppendRequest {
@@ -16,6 +19,37 @@ export interface AppendRequest {
     hw: number;
     hl: number;
   }[];
+}
+
+/** An append as the SQL function takes it; each event gets the clock's next HLC. */
+export function toAppendRequest(
+  streamId: string,
+  events: NewEvent[],
+  options: AppendOptions,
+  clock: HybridLogicalClock,
+): AppendRequest {
+  const meta = options.streamMetadata;
+  return {
+    stream: streamId,
+    category: categoryOf(streamId),
+    expected: String(options.expectedRevision),
+    deps: options.deps ?? null,
+    meta: meta
+      ? { home: meta.homeRegion, residency: meta.residency, policy: meta.mergePolicy }
+      : null,
+    events: events.map((event) => {
+      const hlc = clock.now();
+      return {
+        id: event.eventId.toLowerCase(),
+        type: event.type,
+        v: event.schemaVersion,
+        data: event.data,
+        metadata: event.metadata ?? {},
+        hw: hlc.wallMs,
+        hl: hlc.logical,
+      };
+    }),
+  };
 }
 
 /** Its answer (see the SQL function for the statuses). */

@@ -1,28 +1,15 @@
-import { Client } from 'pg';
 import {
   createStoreUnderTest,
   deposit,
   stream,
   StoreUnderTest,
 } from '../testing/postgres-event-store.factory';
-import { HeldAppend } from '../testing/held-transaction';
+import { eventually } from '../testing/eventually';
+import { OpenTransaction } from '../testing/open-transaction';
 import type { LogEntry } from '../event-store.port';
 import { Sequencer } from './sequencer';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(20);
-  }
-}
 
 /** Collects a subscription's entries in the background. */
 function collect(subject: StoreUnderTest) {
@@ -44,7 +31,8 @@ describe('gap-safety: a transaction that takes its positions early and commits l
   it('is still delivered to a live subscriber, which never runs ahead of it', async () => {
     const live = collect(subject);
     const late = deposit('late');
-    const held = await HeldAppend.begin(subject.database.url, 'eu-west-1', stream(), [late]);
+    const held = await OpenTransaction.begin(subject.database.url);
+    await held.append('eu-west-1', stream(), [late]);
     const later = [deposit('a'), deposit('b'), deposit('c')];
     for (const event of later)
       await subject.store.append(stream(), [event], { expectedRevision: 'no_stream' });
@@ -56,7 +44,7 @@ describe('gap-safety: a transaction that takes its positions early and commits l
     expect(live.seen).toEqual([]);
 
     await held.commit();
-    await until(() => (live.seen.length === 4 ? true : undefined));
+    await eventually('all four delivered', () => (live.seen.length === 4 ? true : undefined));
     await live.stop();
     expect(live.seen.map((e) => e.event.eventId)).toEqual([late, ...later].map((e) => e.eventId));
   });
@@ -65,43 +53,18 @@ describe('gap-safety: a transaction that takes its positions early and commits l
     // X gets its transaction id first, A takes a lower position, X inserts later
     // and commits while A is still open: a reader ordered by position alone
     // would pass A's position and lose it.
-    const x = new Client({ connectionString: subject.database.url });
-    await x.connect();
-    await x.query('BEGIN');
-    await x.query('SELECT pg_current_xact_id()');
-    const a = await HeldAppend.begin(subject.database.url, 'eu-west-1', stream(), [deposit('A')]);
-    const xEvent = deposit('X');
-    await x.query('SELECT geode_append_batch($1, $2, false)', [
-      'eu-west-1',
-      JSON.stringify([
-        {
-          stream: stream(),
-          category: 'account',
-          expected: 'any',
-          deps: null,
-          meta: null,
-          events: [
-            {
-              id: xEvent.eventId,
-              type: xEvent.type,
-              v: 1,
-              data: xEvent.data,
-              metadata: {},
-              hw: Date.now(),
-              hl: 0,
-            },
-          ],
-        },
-      ]),
-    ]);
-    await x.query('COMMIT');
-    await x.end();
+    const x = await OpenTransaction.begin(subject.database.url);
+    await x.takeTransactionId();
+    const a = await OpenTransaction.begin(subject.database.url);
+    await a.append('eu-west-1', stream(), [deposit('A')]);
+    await x.append('eu-west-1', stream(), [deposit('X')]);
+    await x.commit();
 
     const live = collect(subject);
-    await until(() => (live.seen.length === 1 ? true : undefined));
+    await eventually('X delivered', () => (live.seen.length === 1 ? true : undefined));
     expect(live.seen[0].event.data.amount).toBe('X');
     await a.commit();
-    await until(() => (live.seen.length === 2 ? true : undefined));
+    await eventually('A delivered', () => (live.seen.length === 2 ? true : undefined));
     await live.stop();
     expect(live.seen.map((e) => e.event.data.amount)).toEqual(['X', 'A']);
     expect(live.seen[1].checkpoint.position).toBeLessThan(live.seen[0].checkpoint.position);
@@ -112,7 +75,8 @@ describe('gap-safety: a transaction that takes its positions early and commits l
     sequencer.start();
     try {
       const late = deposit('late');
-      const held = await HeldAppend.begin(subject.database.url, 'eu-west-1', stream(), [late]);
+      const held = await OpenTransaction.begin(subject.database.url);
+      await held.append('eu-west-1', stream(), [late]);
       const later = [deposit('a'), deposit('b')];
       for (const event of later)
         await subject.store.append(stream(), [event], { expectedRevision: 'no_stream' });
@@ -120,7 +84,7 @@ describe('gap-safety: a transaction that takes its positions early and commits l
       expect(await subject.store.knowledge()).toEqual({});
 
       await held.commit();
-      await until(async () =>
+      await eventually('three stamped', async () =>
         (await subject.store.knowledge())['eu-west-1'] === 3 ? true : undefined,
       );
       const stamped = (await subject.store.readAll()).map((e) => [

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
-import type { Hlc, HybridLogicalClock } from '@geode/clock';
+import type { HybridLogicalClock } from '@geode/clock';
 import { categoryOf, NewEvent, StoredEvent, VersionVector } from '../event-envelope';
 import {
   DuplicateEventId,
@@ -29,7 +29,7 @@ import type {
 } from '../event-store.port';
 import { LOG_START } from '../event-store.port';
 import { assertStreamId, Limits, validateAppend, validateStreamMetadata } from '../validation';
-import { AppendBatcher, AppendRequest, AppendResponse } from './append-batcher';
+import { AppendBatcher, AppendRequest, AppendResponse, toAppendRequest } from './append-batcher';
 import { applyReplicatedEntries } from './replicated-apply';
 import { verifyOriginChain } from './chain-verifier';
 import { EVENT_COLUMNS, EVENTS_WITH_ORIGIN, EventRow, toStoredEvent } from './event-rows';
@@ -66,7 +66,7 @@ export class PostgresEventStore implements EventStore {
     options: PostgresEventStoreOptions,
   ) {
     this.limits = { maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES };
-    this.batcher = new AppendBatcher(pool, region, options.concurrentBatches ?? 2);
+    this.batcher = new AppendBatcher(pool, region, options.concurrentBatches ?? 4);
   }
 
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -293,28 +293,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   private toRequest(streamId: string, events: NewEvent[], options: AppendOptions): AppendRequest {
-    const meta = options.streamMetadata;
-    return {
-      stream: streamId,
-      category: categoryOf(streamId),
-      expected: String(options.expectedRevision),
-      deps: options.deps ?? null,
-      meta: meta
-        ? { home: meta.homeRegion, residency: meta.residency, policy: meta.mergePolicy }
-        : null,
-      events: events.map((event) => {
-        const hlc: Hlc = this.clock.now();
-        return {
-          id: event.eventId.toLowerCase(),
-          type: event.type,
-          v: event.schemaVersion,
-          data: event.data,
-          metadata: event.metadata ?? {},
-          hw: hlc.wallMs,
-          hl: hlc.logical,
-        };
-      }),
-    };
+    return toAppendRequest(streamId, events, options, this.clock);
   }
 
   private toResult(

@@ -1,10 +1,10 @@
-import { Client } from 'pg';
 import {
   createStoreUnderTest,
   deposit,
   stream,
   StoreUnderTest,
 } from '../testing/postgres-event-store.factory';
+import { sql } from '../testing/sql';
 import { Sequencer } from './sequencer';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,20 +14,6 @@ async function until(probe: () => Promise<boolean> | boolean, timeoutMs = 15_000
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error('condition not reached in time');
     await sleep(20);
-  }
-}
-
-async function sql<T = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query(text, params)).rows as T[];
-  } finally {
-    await client.end();
   }
 }
 

@@ -48,7 +48,7 @@ interface CandidateRow {
 const CHECKPOINT = 'sequencer';
 const IDLE_RECHECK_MS = 1_000;
 /** Under steady load, wait this long after a partial batch so the next one is worth a transaction. */
-const GATHER_MS = 10;
+const GATHER_MS = 25;
 const BLOCKED_BACKOFF_MS = [1, 2, 5, 10, 20, 50];
 const silent: SequencerLog = { info: () => undefined, warn: () => undefined };
 

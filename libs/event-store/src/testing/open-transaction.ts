@@ -1,8 +1,12 @@
 import { Client } from 'pg';
 import { HybridLogicalClock, systemWallClock } from '@geode/clock';
-import { categoryOf, type NewEvent } from '../event-envelope';
+import type { NewEvent } from '../event-envelope';
 import type { AppendOptions } from '../event-store.port';
-import type { AppendRequest, AppendResponse } from '../postgres/append-batcher';
+import {
+  toAppendRequest,
+  type AppendRequest,
+  type AppendResponse,
+} from '../postgres/append-batcher';
 
 const clock = new HybridLogicalClock(systemWallClock);
 
@@ -12,28 +16,7 @@ export function appendRequest(
   events: NewEvent[],
   options: AppendOptions,
 ): AppendRequest {
-  const meta = options.streamMetadata;
-  return {
-    stream: streamId,
-    category: categoryOf(streamId),
-    expected: String(options.expectedRevision),
-    deps: options.deps ?? null,
-    meta: meta
-      ? { home: meta.homeRegion, residency: meta.residency, policy: meta.mergePolicy }
-      : null,
-    events: events.map((event) => {
-      const hlc = clock.now();
-      return {
-        id: event.eventId.toLowerCase(),
-        type: event.type,
-        v: event.schemaVersion,
-        data: event.data,
-        metadata: event.metadata ?? {},
-        hw: hlc.wallMs,
-        hl: hlc.logical,
-      };
-    }),
-  };
+  return toAppendRequest(streamId, events, options, clock);
 }
 
 /**
