@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
-import type { HybridLogicalClock } from '@geode/clock';
+import { ClockDriftError, type HybridLogicalClock } from '@geode/clock';
 import { categoryOf, NewEvent, StoredEvent, VersionVector } from '../event-envelope';
 import {
   DuplicateEventId,
   InvalidEvent,
+  ReplicationRefused,
   RevisionConflict,
   StreamDeleted,
   UnknownDependency,
@@ -269,8 +270,30 @@ export class PostgresEventStore implements EventStore {
     return Object.fromEntries(rows.map((row) => [row.origin_region, Number(row.seq)]));
   }
 
-  applyReplicated(entries: (ReplicatedEvent | RedactedMarker)[]): Promise<ApplyReplicatedResult> {
+  async applyReplicated(
+    entries: (ReplicatedEvent | RedactedMarker)[],
+  ): Promise<ApplyReplicatedResult> {
+    if (!Array.isArray(entries))
+      throw new ReplicationRefused('?', 0, 'a batch must be a list of entries');
+    // Peers' clocks move ours forward (causality), but never by more than the bound.
+    for (const entry of entries) {
+      if ((entry as RedactedMarker)?.redacted !== true)
+        this.observeRemoteClock(entry as ReplicatedEvent);
+    }
     return this.withTransaction((client) => applyReplicatedEntries(client, this.region, entries));
+  }
+
+  private observeRemoteClock(event: ReplicatedEvent): void {
+    try {
+      this.clock.observe(event.hlc);
+    } catch (error) {
+      const reason = error instanceof ClockDriftError ? error.message : 'malformed hlc';
+      throw new ReplicationRefused(
+        String(event?.origin?.region ?? '?'),
+        Number(event?.origin?.seq ?? 0),
+        reason,
+      );
+    }
   }
 
   verifyChain(origin: string, fromSeq = 1): Promise<ChainVerification> {

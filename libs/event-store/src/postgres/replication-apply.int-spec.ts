@@ -389,6 +389,15 @@ describe('PostgreSQL event store: a replicated batch with one forged entry is re
       },
     ],
     [
+      'an hlc ten minutes ahead of this geode, digest and hash made consistent',
+      /ahead|future|drift/i,
+      (e, previousHash) => {
+        e.hlc = { wallMs: Date.now() + 10 * 60_000, logical: 0 };
+        e.digest = eventDigest(e);
+        e.origin.hash = chainHash(previousHash, e.digest);
+      },
+    ],
+    [
       'a dot region other than the origin, digest and hash made consistent',
       /dot region/,
       (e, previousHash) => {
