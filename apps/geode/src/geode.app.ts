@@ -4,6 +4,7 @@ import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { ProblemDetailsFilter } from '@geode/problem-details';
 import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
+import { accountProblems } from './accounts/account-problems';
 import { GeodeModule } from './geode.module';
 
 /**
@@ -23,7 +24,7 @@ export async function createGeodeApp(
     },
   );
   app.useLogger(app.get(NestPinoLogger));
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter([accountProblems]));
   app.disable('x-powered-by');
   return app;
 }

@@ -8,6 +8,7 @@ import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
 import { GEODE_CONFIG } from './config/geode-config.provider';
 import { geodeMigrations } from './geode-migrations';
+import { AccountsModule } from './accounts/accounts.module';
 import { HealthController } from './health/health.controller';
 
 export interface GeodeModuleOptions {
@@ -40,10 +41,12 @@ export class GeodeModule {
         }),
         EventStoreModule.forRoot({ url: databaseUrl, region: config.region }),
         TerminusModule,
+        AccountsModule,
       ],
       controllers: [HealthController],
       providers: [{ provide: GEODE_CONFIG, useValue: config }],
       exports: [GEODE_CONFIG],
+      global: true,
     };
   }
 }

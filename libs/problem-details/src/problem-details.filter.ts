@@ -8,16 +8,31 @@ import {
 } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
-import { PROBLEM_CONTENT_TYPE, ProblemDetails, problemTypeForStatus } from './problem-details';
+import {
+  PROBLEM_CONTENT_TYPE,
+  ProblemBody,
+  ProblemDetails,
+  problemTypeForStatus,
+} from './problem-details';
+import { ProblemException } from './problem.exception';
 
 /**
- * The one place that turns errors into HTTP answers. Known HTTP errors keep
- * their status; anything else is a 500 that names the correlation id and leaks
- * no internals (the stack goes to the log).
+ * Turns an error a library raised (a domain refusal, a store conflict) into a
+ * problem, or answers `undefined` when the error is not its kind.
+ */
+export type ProblemMapper = (error: unknown) => ProblemBody | undefined;
+
+/**
+ * The one place that turns errors into HTTP answers: first the app's mappers
+ * for coded domain and platform errors, then HTTP errors with their status;
+ * anything else is a 500 that names the correlation id and leaks no internals
+ * (the stack goes to the log).
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemDetails');
+
+  constructor(private readonly mappers: readonly ProblemMapper[] = []) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -28,6 +43,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private toProblem(error: unknown, request: Request & { id?: string }): ProblemDetails {
+    for (const mapper of this.mappers) {
+      const problem = mapper(error);
+      if (problem) return { ...problem, instance: request.originalUrl };
+    }
+    if (error instanceof ProblemException)
+      return { ...error.problem(), instance: request.originalUrl };
     if (error instanceof HttpException) {
       const status = error.getStatus();
       return {

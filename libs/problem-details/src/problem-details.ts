@@ -40,3 +40,10 @@ export function problemTypeForStatus(status: number): string {
       return status >= 500 ? 'internal' : 'http-error';
   }
 }
+
+/** Extra members of a problem, e.g. `{ allowedRegions }`; shown to the client. */
+export type ProblemExtensions = Record<string, unknown>;
+
+/** A problem before the filter adds the request's URL as `instance`. */
+export type ProblemBody = Pick<ProblemDetails, 'type' | 'title' | 'status' | 'detail'> &
+  ProblemExtensions;

@@ -1,0 +1,170 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { EVENT_STORE, type EventStore, RevisionConflict } from '@geode/event-store';
+import { AccountCommand, decide, decideTransfer, TransferFunds } from '@geode/ledger';
+import { GEODE_CONFIG } from '../config/geode-config.provider';
+import type { GeodeConfig } from '../config/geode-config';
+import { AccountRepository, CommandContext } from './account-repository';
+import { KeyedLock } from './keyed-lock';
+import { encodeSessionToken } from './session-token';
+
+/** How often a command is decided again after another process appended first. */
+const MAX_ATTEMPTS = 10;
+
+export interface WriteOutcome {
+  /** The stream's revision after the command (unchanged when it changed nothing). */
+  revision: number;
+  /** Ids of the events written; empty when the account already was as asked. */
+  eventIds: string[];
+  /** `Geode-Session` token of this write. */
+  session: string;
+}
+
+/** One command on one account stream (open, deposit, withdraw, freeze, …). */
+export class ExecuteAccountCommand extends Command<WriteOutcome> {
+  constructor(
+    readonly command: AccountCommand,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+export class ExecuteTransfer extends Command<{ from: WriteOutcome; to: WriteOutcome }> {
+  constructor(
+    readonly command: TransferFunds,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+/** Shared by the handlers: a per-process lock on streams, and the session token. */
+export class CommandSupport {
+  readonly lock = new KeyedLock();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly region: string,
+  ) {}
+
+  async session(lastEventId?: string): Promise<string> {
+    return encodeSessionToken({
+      v: 1,
+      region: this.region,
+      knowledge: await this.store.knowledge(),
+      event: lastEventId,
+    });
+  }
+}
+
+export const COMMAND_SUPPORT = Symbol('COMMAND_SUPPORT');
+
+export const commandSupportProvider = {
+  provide: COMMAND_SUPPORT,
+  inject: [EVENT_STORE, GEODE_CONFIG],
+  useFactory: (store: EventStore, config: GeodeConfig) => new CommandSupport(store, config.region),
+};
+
+/**
+ * The thin shell STYLE.md asks for: read the stream, fold, decide, append with
+ * the revision read; decide again (a bounded number of times) only when
+ * another process appended in between.
+ */
+@CommandHandler(ExecuteAccountCommand)
+export class ExecuteAccountCommandHandler implements ICommandHandler<ExecuteAccountCommand> {
+  constructor(
+    private readonly accounts: AccountRepository,
+    @Inject(COMMAND_SUPPORT) private readonly support: CommandSupport,
+  ) {}
+
+  execute({ command, context }: ExecuteAccountCommand): Promise<WriteOutcome> {
+    return this.support.lock.run([command.data.accountId], async () => {
+      for (let attempt = 1; ; attempt++) {
+        const account = await this.accounts.load(command.data.accountId);
+        const events = decide(command, account.state);
+        if (events.length === 0) {
+          return {
+            revision: account.revision,
+            eventIds: [],
+            session: await this.support.session(),
+          };
+        }
+        const newEvents = this.accounts.toNewEvents(events, context);
+        try {
+          const result = await this.accounts.append(
+            account.streamId,
+            newEvents,
+            account.revision === 0 ? 'no_stream' : account.revision,
+            this.accounts.streamMetadataFor(events),
+          );
+          const eventIds = newEvents.map((event) => event.eventId);
+          return {
+            revision: result.nextRevision,
+            eventIds,
+            session: await this.support.session(eventIds.at(-1)),
+          };
+        } catch (error) {
+          if (error instanceof RevisionConflict && attempt < MAX_ATTEMPTS) continue;
+          throw error;
+        }
+      }
+    });
+  }
+}
+
+/** Both halves of a transfer in one atomic append (`appendMany`). */
+@CommandHandler(ExecuteTransfer)
+export class ExecuteTransferHandler implements ICommandHandler<ExecuteTransfer> {
+  constructor(
+    private readonly accounts: AccountRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(COMMAND_SUPPORT) private readonly support: CommandSupport,
+  ) {}
+
+  execute({
+    command,
+    context,
+  }: ExecuteTransfer): Promise<{ from: WriteOutcome; to: WriteOutcome }> {
+    const { fromAccountId, toAccountId } = command.data;
+    return this.support.lock.run([fromAccountId, toAccountId], async () => {
+      for (let attempt = 1; ; attempt++) {
+        const [from, to] = await Promise.all([
+          this.accounts.load(fromAccountId),
+          this.accounts.load(toAccountId),
+        ]);
+        const decision = decideTransfer(command, from.state, to.state);
+        const appends = [
+          { account: from, events: this.accounts.toNewEvents(decision.from, context) },
+          { account: to, events: this.accounts.toNewEvents(decision.to, context) },
+        ].filter((append) => append.events.length > 0);
+        try {
+          const results = await this.store.appendMany(
+            appends.map(({ account, events }) => ({
+              streamId: account.streamId,
+              events,
+              options: { expectedRevision: account.revision },
+            })),
+          );
+          const outcome = async (index: number, revision: number): Promise<WriteOutcome> => {
+            const written = appends.findIndex(
+              (append) => append.account === (index === 0 ? from : to),
+            );
+            const eventIds =
+              written >= 0 ? appends[written].events.map((event) => event.eventId) : [];
+            const after = written >= 0 ? results[written].nextRevision : revision;
+            return {
+              revision: after,
+              eventIds,
+              session: await this.support.session(eventIds.at(-1)),
+            };
+          };
+          return { from: await outcome(0, from.revision), to: await outcome(1, to.revision) };
+        } catch (error) {
+          if (error instanceof RevisionConflict && attempt < MAX_ATTEMPTS) continue;
+          throw error;
+        }
+      }
+    });
+  }
+}

@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import type { Request, Response } from 'express';
+import { EVENT_STORE, type EventStore } from '@geode/event-store';
+import { AccountCommand, accountStreamId, CurrencyCode, LedgerError } from '@geode/ledger';
+import { GEODE_CONFIG } from '../config/geode-config.provider';
+import type { GeodeConfig } from '../config/geode-config';
+import { ExecuteAccountCommand, ExecuteTransfer, WriteOutcome } from './account-commands';
+import { AccountRepository, CommandContext } from './account-repository';
+import {
+  changeOwnerBody,
+  freezeBody,
+  moveMoneyBody,
+  openAccountBody,
+  parseAmount,
+  parseBody,
+  transferBody,
+} from './account-requests';
+
+/** The write side of the account API (DESIGN.md §6) and the stream's audit view. */
+@Controller('v1')
+export class AccountsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly accounts: AccountRepository,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(GEODE_CONFIG) private readonly config: GeodeConfig,
+  ) {}
+
+  @Post('accounts')
+  async open(
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const input = parseBody(openAccountBody, body);
+    const accountId = input.accountId ?? randomUUID();
+    const outcome = await this.run(
+      {
+        type: 'OpenAccount',
+        data: {
+          accountId,
+          ownerName: input.owner.name,
+          ownerEmail: input.owner.email,
+          currency: input.currency as CurrencyCode,
+          residency: input.residency,
+          homeRegion: input.homeRegion,
+        },
+        metadata: this.metadata(),
+      },
+      req,
+      res,
+    );
+    res.location(`/v1/accounts/${accountId}`);
+    return { accountId, revision: outcome.revision };
+  }
+
+  @Post('accounts/:id/deposits')
+  async deposit(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const input = parseBody(moveMoneyBody, body);
+    const metadata = this.metadata();
+    const outcome = await this.run(
+      {
+        type: 'DepositFunds',
+        data: { accountId: id, amount: parseAmount(input.amount) },
+        metadata,
+      },
+      req,
+      res,
+      input.reference === undefined ? {} : { reference: input.reference },
+    );
+    return { accountId: id, eventId: metadata.eventId, revision: outcome.revision };
+  }
+
+  @Post('accounts/:id/withdrawals')
+  async withdraw(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const input = parseBody(moveMoneyBody, body);
+    const metadata = this.metadata();
+    const outcome = await this.run(
+      {
+        type: 'WithdrawFunds',
+        data: { accountId: id, amount: parseAmount(input.amount) },
+        metadata,
+      },
+      req,
+      res,
+      input.reference === undefined ? {} : { reference: input.reference },
+    );
+    return { accountId: id, eventId: metadata.eventId, revision: outcome.revision };
+  }
+
+  @Post('transfers')
+  async transfer(
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const input = parseBody(transferBody, body);
+    const transferId = input.transferId ?? randomUUID();
+    const { to } = await this.commands.execute(
+      new ExecuteTransfer(
+        {
+          type: 'TransferFunds',
+          data: {
+            transferId,
+            fromAccountId: input.from,
+            toAccountId: input.to,
+            amount: parseAmount(input.amount),
+          },
+          metadata: {
+            eventIds: { sent: randomUUID(), received: randomUUID() },
+            at: this.accounts.now(),
+            region: this.config.region,
+          },
+        },
+        this.context(req),
+      ),
+    );
+    this.writeHeaders(res, to);
+    return { transferId };
+  }
+
+  @Patch('accounts/:id')
+  @HttpCode(200)
+  async changeOwner(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const input = parseBody(changeOwnerBody, body);
+    const outcome = await this.run(
+      {
+        type: 'ChangeOwnerDetails',
+        data: { accountId: id, ownerName: input.owner.name, ownerEmail: input.owner.email },
+        metadata: this.metadata(),
+      },
+      req,
+      res,
+    );
+    return { accountId: id, revision: outcome.revision };
+  }
+
+  @Post('accounts/:id/freeze')
+  @HttpCode(200)
+  async freeze(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const input = parseBody(freezeBody, isEmpty(body) ? undefined : body);
+    const outcome = await this.run(
+      {
+        type: 'FreezeAccount',
+        data: { accountId: id, reason: input?.reason },
+        metadata: this.metadata(),
+      },
+      req,
+      res,
+    );
+    return { accountId: id, revision: outcome.revision };
+  }
+
+  @Post('accounts/:id/unfreeze')
+  @HttpCode(200)
+  async unfreeze(
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const outcome = await this.run(
+      { type: 'UnfreezeAccount', data: { accountId: id }, metadata: this.metadata() },
+      req,
+      res,
+    );
+    return { accountId: id, revision: outcome.revision };
+  }
+
+  @Post('accounts/:id/close')
+  @HttpCode(200)
+  async close(
+    @Param('id') id: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const outcome = await this.run(
+      { type: 'CloseAccount', data: { accountId: id }, metadata: this.metadata() },
+      req,
+      res,
+    );
+    return { accountId: id, revision: outcome.revision };
+  }
+
+  @Post('accounts/:id/tags/:tag')
+  @HttpCode(200)
+  async addTag(
+    @Param('id') id: string,
+    @Param('tag') tag: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const outcome = await this.run(
+      { type: 'AddTag', data: { accountId: id, tag }, metadata: this.metadata() },
+      req,
+      res,
+    );
+    return { accountId: id, revision: outcome.revision };
+  }
+
+  @Delete('accounts/:id/tags/:tag')
+  async removeTag(
+    @Param('id') id: string,
+    @Param('tag') tag: string,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const outcome = await this.run(
+      { type: 'RemoveTag', data: { accountId: id, tag }, metadata: this.metadata() },
+      req,
+      res,
+    );
+    return { accountId: id, revision: outcome.revision };
+  }
+
+  /** The stream as this geode holds it: the audit view. */
+  @Get('accounts/:id/events')
+  async events(@Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+    const stored = await this.store.readStream(accountStreamId(id));
+    if (stored.length === 0)
+      throw new LedgerError('not-found', `account ${id} does not exist here`, { accountId: id });
+    res.setHeader('Geode-Region', this.config.region);
+    return stored.map((event) => ({
+      eventId: event.eventId,
+      type: event.type,
+      schemaVersion: event.schemaVersion,
+      data: event.data,
+      dot: event.dot,
+      deps: event.deps,
+      hlc: event.hlc,
+      origin: event.origin ? { region: event.origin.region, seq: event.origin.seq } : null,
+      hash: event.origin?.hash ?? null,
+      recordedAt: event.recordedAt.toISOString(),
+    }));
+  }
+
+  /** `extra`: caller-given facts kept in the events' metadata (a payment reference). */
+  private async run(
+    command: AccountCommand,
+    req: Request,
+    res: Response,
+    extra: Record<string, string> = {},
+  ): Promise<WriteOutcome> {
+    const context = this.context(req);
+    context.metadata = { ...context.metadata, ...extra };
+    const outcome = await this.commands.execute(new ExecuteAccountCommand(command, context));
+    this.writeHeaders(res, outcome);
+    return outcome;
+  }
+
+  private writeHeaders(res: Response, outcome: WriteOutcome): void {
+    res.setHeader('Geode-Session', outcome.session);
+    res.setHeader('Geode-Region', this.config.region);
+  }
+
+  private metadata() {
+    return { eventId: randomUUID(), at: this.accounts.now(), region: this.config.region };
+  }
+
+  private context(req: Request): CommandContext {
+    const correlationId = (req as Request & { id?: unknown }).id;
+    return {
+      metadata: {
+        correlationId: typeof correlationId === 'string' ? correlationId : randomUUID(),
+        // Until authentication exists every caller is anonymous; the field is where the principal goes.
+        principal: 'anonymous',
+      },
+    };
+  }
+}
+
+function isEmpty(body: unknown): boolean {
+  return (
+    body === undefined ||
+    body === null ||
+    (typeof body === 'object' && Object.keys(body).length === 0)
+  );
+}
