@@ -6,6 +6,7 @@ import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
 import { accountProblems } from './accounts/account-problems';
 import { GeodeModule } from './geode.module';
+import { serveOpenApi } from './openapi';
 
 /**
  * Builds (but does not start) a geode's Nest application. Used by `main.ts`
@@ -26,5 +27,6 @@ export async function createGeodeApp(
   app.useLogger(app.get(NestPinoLogger));
   app.useGlobalFilters(new ProblemDetailsFilter([accountProblems]));
   app.disable('x-powered-by');
+  serveOpenApi(app, config.region);
   return app;
 }

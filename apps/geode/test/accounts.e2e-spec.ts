@@ -205,6 +205,31 @@ describe('account commands over HTTP', () => {
     expect((await events(id)).map((e) => e.type)).toEqual(['ledger.AccountOpened']);
   });
 
+  it('documents the API with OpenAPI at /docs', async () => {
+    const document = (await (await fetch(`${geode.url}/docs-json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    };
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/accounts',
+        '/v1/accounts/{id}/deposits',
+        '/v1/transfers',
+        '/v1/accounts/{id}/events',
+      ]),
+    );
+    expect(
+      document.paths['/v1/accounts'].post.requestBody?.content['application/json'].schema,
+    ).toMatchObject({
+      type: 'object',
+      required: ['owner', 'currency'],
+      additionalProperties: false,
+    });
+    expect((await fetch(`${geode.url}/docs`)).status).toBe(200);
+  });
+
   it('keeps the exact balance under 50 concurrent deposits to one account', async () => {
     const id = await open();
     const responses = await Promise.all(

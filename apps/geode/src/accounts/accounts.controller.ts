@@ -13,10 +13,12 @@ import {
   Res,
 } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@geode/event-store';
 import { AccountCommand, accountStreamId, CurrencyCode, LedgerError } from '@geode/ledger';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
+import { openApiSchema } from '../openapi';
 import type { GeodeConfig } from '../config/geode-config';
 import { ExecuteAccountCommand, ExecuteTransfer, WriteOutcome } from './account-commands';
 import { AccountRepository, CommandContext } from './account-repository';
@@ -31,6 +33,7 @@ import {
 } from './account-requests';
 
 /** The write side of the account API (DESIGN.md §6) and the stream's audit view. */
+@ApiTags('accounts')
 @Controller('v1')
 export class AccountsController {
   constructor(
@@ -41,6 +44,8 @@ export class AccountsController {
   ) {}
 
   @Post('accounts')
+  @ApiOperation({ summary: 'Open an account' })
+  @ApiBody({ schema: openApiSchema(openAccountBody) })
   async open(
     @Body() body: unknown,
     @Req() req: Request,
@@ -69,6 +74,8 @@ export class AccountsController {
   }
 
   @Post('accounts/:id/deposits')
+  @ApiOperation({ summary: 'Deposit minor units' })
+  @ApiBody({ schema: openApiSchema(moveMoneyBody) })
   async deposit(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -91,6 +98,8 @@ export class AccountsController {
   }
 
   @Post('accounts/:id/withdrawals')
+  @ApiOperation({ summary: 'Withdraw minor units (refused when it would overdraw)' })
+  @ApiBody({ schema: openApiSchema(moveMoneyBody) })
   async withdraw(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -113,6 +122,8 @@ export class AccountsController {
   }
 
   @Post('transfers')
+  @ApiOperation({ summary: 'Transfer between two accounts of the same currency' })
+  @ApiBody({ schema: openApiSchema(transferBody) })
   async transfer(
     @Body() body: unknown,
     @Req() req: Request,
@@ -144,6 +155,8 @@ export class AccountsController {
   }
 
   @Patch('accounts/:id')
+  @ApiOperation({ summary: 'Change owner details (last writer wins)' })
+  @ApiBody({ schema: openApiSchema(changeOwnerBody) })
   @HttpCode(200)
   async changeOwner(
     @Param('id') id: string,
@@ -165,6 +178,7 @@ export class AccountsController {
   }
 
   @Post('accounts/:id/freeze')
+  @ApiOperation({ summary: 'Freeze an account' })
   @HttpCode(200)
   async freeze(
     @Param('id') id: string,
@@ -186,6 +200,7 @@ export class AccountsController {
   }
 
   @Post('accounts/:id/unfreeze')
+  @ApiOperation({ summary: 'Unfreeze an account' })
   @HttpCode(200)
   async unfreeze(
     @Param('id') id: string,
@@ -201,6 +216,7 @@ export class AccountsController {
   }
 
   @Post('accounts/:id/close')
+  @ApiOperation({ summary: 'Close an account (only at zero balance)' })
   @HttpCode(200)
   async close(
     @Param('id') id: string,
@@ -216,6 +232,7 @@ export class AccountsController {
   }
 
   @Post('accounts/:id/tags/:tag')
+  @ApiOperation({ summary: 'Add a tag' })
   @HttpCode(200)
   async addTag(
     @Param('id') id: string,
@@ -232,6 +249,7 @@ export class AccountsController {
   }
 
   @Delete('accounts/:id/tags/:tag')
+  @ApiOperation({ summary: 'Remove a tag' })
   async removeTag(
     @Param('id') id: string,
     @Param('tag') tag: string,
@@ -248,6 +266,9 @@ export class AccountsController {
 
   /** The stream as this geode holds it: the audit view. */
   @Get('accounts/:id/events')
+  @ApiOperation({
+    summary: 'The stream as stored here, with dots, deps and origin stamps (audit view)',
+  })
   async events(@Param('id') id: string, @Res({ passthrough: true }) res: Response) {
     const stored = await this.store.readStream(accountStreamId(id));
     if (stored.length === 0)
