@@ -199,10 +199,64 @@ describe('account commands over HTTP', () => {
         type: 'validation',
       });
     }
-    expect((await call('POST', '/v1/transfers', { from: id, to: id, amount: '1' })).status).toBe(
-      400,
-    );
+    const other = await open();
+    const elsewhere: [string, string, string, unknown][] = [
+      ['transfer to itself', 'POST', '/v1/transfers', { from: id, to: id, amount: '1' }],
+      [
+        'transfer with a negative amount',
+        'POST',
+        '/v1/transfers',
+        { from: id, to: other, amount: '-1' },
+      ],
+      [
+        'transfer with an unknown field',
+        'POST',
+        '/v1/transfers',
+        { from: id, to: other, amount: '1', memo: 'x' },
+      ],
+      [
+        'transfer with a malformed id',
+        'POST',
+        '/v1/transfers',
+        { transferId: 'nope', from: id, to: other, amount: '1' },
+      ],
+      [
+        'owner change with an unknown field',
+        'PATCH',
+        `/v1/accounts/${id}`,
+        { owner: { name: 'X' }, age: 3 },
+      ],
+      ['owner change with an empty name', 'PATCH', `/v1/accounts/${id}`, { owner: { name: '' } }],
+      [
+        'owner change with a malformed email',
+        'PATCH',
+        `/v1/accounts/${id}`,
+        { owner: { email: 'not an email' } },
+      ],
+      ['freeze with an unknown field', 'POST', `/v1/accounts/${id}/freeze`, { why: 'x' }],
+      [
+        'a malformed tag',
+        'POST',
+        `/v1/accounts/${id}/tags/${encodeURIComponent('Not A Tag!')}`,
+        undefined,
+      ],
+      [
+        'a malformed account id',
+        'POST',
+        `/v1/accounts/${encodeURIComponent('bad id!')}/deposits`,
+        { amount: '1' },
+      ],
+    ];
+    for (const [name, method, path, body] of elsewhere) {
+      const response = await call(method, path, body);
+      expect({ name, status: response.status, type: response.body?.type }).toEqual({
+        name,
+        status: 400,
+        type: 'validation',
+      });
+    }
     expect((await events(id)).map((e) => e.type)).toEqual(['ledger.AccountOpened']);
+    expect((await events(other)).map((e) => e.type)).toEqual(['ledger.AccountOpened']);
   });
 
   it('documents the API with OpenAPI at /docs', async () => {
