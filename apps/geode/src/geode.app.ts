@@ -6,6 +6,7 @@ import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
 import { accountProblems } from './accounts/account-problems';
 import { GeodeModule } from './geode.module';
+import { configureRequestLimits } from './http';
 import { serveOpenApi } from './openapi';
 
 /**
@@ -22,10 +23,13 @@ export async function createGeodeApp(
     {
       bufferLogs: true,
       abortOnError: false,
+      // The JSON parser and its limits come from configureRequestLimits.
+      bodyParser: false,
     },
   );
   app.useLogger(app.get(NestPinoLogger));
   app.useGlobalFilters(new ProblemDetailsFilter([accountProblems]));
+  configureRequestLimits(app);
   app.disable('x-powered-by');
   serveOpenApi(app, config.region);
   return app;

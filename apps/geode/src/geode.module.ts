@@ -9,6 +9,7 @@ import { GeodeConfig } from './config/geode-config';
 import { GEODE_CONFIG } from './config/geode-config.provider';
 import { geodeMigrations } from './geode-migrations';
 import { AccountsModule } from './accounts/accounts.module';
+import { IdempotencyModule } from './http';
 import { HealthController } from './health/health.controller';
 
 export interface GeodeModuleOptions {
@@ -42,6 +43,7 @@ export class GeodeModule {
         EventStoreModule.forRoot({ url: databaseUrl, region: config.region }),
         TerminusModule,
         AccountsModule,
+        IdempotencyModule.forRoot(),
       ],
       controllers: [HealthController],
       providers: [{ provide: GEODE_CONFIG, useValue: config }],

@@ -20,6 +20,7 @@ import { AccountCommand, accountStreamId, CurrencyCode, LedgerError } from '@geo
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import { openApiSchema } from '../openapi';
 import type { GeodeConfig } from '../config/geode-config';
+import { requestIds } from '../http/request-scoped-ids';
 import { ExecuteAccountCommand, ExecuteTransfer, WriteOutcome } from './account-commands';
 import { AccountRepository, CommandContext } from './account-repository';
 import {
@@ -52,7 +53,8 @@ export class AccountsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const input = parseBody(openAccountBody, body);
-    const accountId = input.accountId ?? randomUUID();
+    const ids = requestIds(req);
+    const accountId = input.accountId ?? ids('account');
     const outcome = await this.run(
       {
         type: 'OpenAccount',
@@ -64,7 +66,7 @@ export class AccountsController {
           residency: input.residency,
           homeRegion: input.homeRegion,
         },
-        metadata: this.metadata(),
+        metadata: this.metadata(ids),
       },
       req,
       res,
@@ -83,7 +85,7 @@ export class AccountsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const input = parseBody(moveMoneyBody, body);
-    const metadata = this.metadata();
+    const metadata = this.metadata(requestIds(req));
     const outcome = await this.run(
       {
         type: 'DepositFunds',
@@ -107,7 +109,7 @@ export class AccountsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const input = parseBody(moveMoneyBody, body);
-    const metadata = this.metadata();
+    const metadata = this.metadata(requestIds(req));
     const outcome = await this.run(
       {
         type: 'WithdrawFunds',
@@ -130,7 +132,8 @@ export class AccountsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const input = parseBody(transferBody, body);
-    const transferId = input.transferId ?? randomUUID();
+    const ids = requestIds(req);
+    const transferId = input.transferId ?? ids('transfer');
     const { to } = await this.commands.execute(
       new ExecuteTransfer(
         {
@@ -142,7 +145,7 @@ export class AccountsController {
             amount: parseAmount(input.amount),
           },
           metadata: {
-            eventIds: { sent: randomUUID(), received: randomUUID() },
+            eventIds: { sent: ids('sent'), received: ids('received') },
             at: this.accounts.now(),
             region: this.config.region,
           },
@@ -169,7 +172,7 @@ export class AccountsController {
       {
         type: 'ChangeOwnerDetails',
         data: { accountId: id, ownerName: input.owner.name, ownerEmail: input.owner.email },
-        metadata: this.metadata(),
+        metadata: this.metadata(requestIds(req)),
       },
       req,
       res,
@@ -191,7 +194,7 @@ export class AccountsController {
       {
         type: 'FreezeAccount',
         data: { accountId: id, reason: input?.reason },
-        metadata: this.metadata(),
+        metadata: this.metadata(requestIds(req)),
       },
       req,
       res,
@@ -208,7 +211,11 @@ export class AccountsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const outcome = await this.run(
-      { type: 'UnfreezeAccount', data: { accountId: id }, metadata: this.metadata() },
+      {
+        type: 'UnfreezeAccount',
+        data: { accountId: id },
+        metadata: this.metadata(requestIds(req)),
+      },
       req,
       res,
     );
@@ -224,7 +231,7 @@ export class AccountsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const outcome = await this.run(
-      { type: 'CloseAccount', data: { accountId: id }, metadata: this.metadata() },
+      { type: 'CloseAccount', data: { accountId: id }, metadata: this.metadata(requestIds(req)) },
       req,
       res,
     );
@@ -241,7 +248,7 @@ export class AccountsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const outcome = await this.run(
-      { type: 'AddTag', data: { accountId: id, tag }, metadata: this.metadata() },
+      { type: 'AddTag', data: { accountId: id, tag }, metadata: this.metadata(requestIds(req)) },
       req,
       res,
     );
@@ -257,7 +264,7 @@ export class AccountsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const outcome = await this.run(
-      { type: 'RemoveTag', data: { accountId: id, tag }, metadata: this.metadata() },
+      { type: 'RemoveTag', data: { accountId: id, tag }, metadata: this.metadata(requestIds(req)) },
       req,
       res,
     );
@@ -307,8 +314,8 @@ export class AccountsController {
     res.setHeader('Geode-Region', this.config.region);
   }
 
-  private metadata() {
-    return { eventId: randomUUID(), at: this.accounts.now(), region: this.config.region };
+  private metadata(ids: (name: string) => string) {
+    return { eventId: ids('event'), at: this.accounts.now(), region: this.config.region };
   }
 
   private context(req: Request): CommandContext {
