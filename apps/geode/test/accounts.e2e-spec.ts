@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RunningGeode, startGeodeApp } from '../../../test/support/geode-app';
+import { EVENT_STORE, type EventStore } from '@geode/event-store';
+import { accountStreamId, decideOpenAccount, initialState, toEventRecord } from '@geode/ledger';
 import { decodeSessionToken } from '../src/accounts/session-token';
 
 jest.setTimeout(60_000);
@@ -160,6 +162,32 @@ describe('account commands over HTTP', () => {
       });
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     }
+  });
+
+  it('refuses a write for an account pinned to other regions with 409 naming them', async () => {
+    // As replication would bring it: an account opened in us-east-1, held only there.
+    const accountId = randomUUID();
+    const [opened] = decideOpenAccount(
+      {
+        type: 'OpenAccount',
+        data: { accountId, ownerName: 'Pinned', currency: 'EUR', residency: ['us-east-1'] },
+        metadata: { eventId: randomUUID(), at: new Date().toISOString(), region: 'us-east-1' },
+      },
+      initialState(),
+    );
+    await geode.app
+      .get<EventStore>(EVENT_STORE)
+      .append(accountStreamId(accountId), [{ ...toEventRecord(opened), metadata: {} }], {
+        expectedRevision: 'no_stream',
+      });
+
+    const response = await call('POST', `/v1/accounts/${accountId}/deposits`, { amount: '10' });
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({
+      type: 'residency-violation',
+      allowedRegions: ['us-east-1'],
+    });
+    expect((await events(accountId)).map((e) => e.type)).toEqual(['ledger.AccountOpened']);
   });
 
   it('refuses bad input with 4xx problems, never a 500, and writes nothing', async () => {
