@@ -1,5 +1,5 @@
 import { AddressInfo } from 'node:net';
-import { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createRootLogger } from '@geode/observability';
 import { loadGeodeConfig } from '../../apps/geode/src/config/geode-config';
 import { createGeodeApp } from '../../apps/geode/src/geode.app';
@@ -7,7 +7,7 @@ import { prepareGeodeSchema } from '../../apps/geode/src/geode-schema';
 import { createTestDatabase, TestDatabase } from './test-postgres';
 
 export interface RunningGeode {
-  app: INestApplication;
+  app: NestExpressApplication;
   /** Base URL, e.g. http://127.0.0.1:41234 */
   url: string;
   database: TestDatabase;
@@ -16,29 +16,34 @@ export interface RunningGeode {
 }
 
 /**
- * The same app `main.ts` runs, on a fresh database of the test server,
- * listening on a free loopback port.
+ * The same app `main.ts` runs, on a fresh database of the test server (or on
+ * `database`, to start again on what an earlier app left: a restart),
+ * listening on a free loopback port. `close` drops the database it created.
  */
-export async function startGeodeApp(region = 'eu-west-1'): Promise<RunningGeode> {
-  const database = await createTestDatabase();
+export async function startGeodeApp(
+  region = 'eu-west-1',
+  database?: TestDatabase,
+): Promise<RunningGeode> {
+  const owned = database === undefined;
+  const db = database ?? (await createTestDatabase());
   const config = loadGeodeConfig({
     GEODE_REGION: region,
     GEODE_PORT: '0',
     LOG_LEVEL: 'silent',
-    DATABASE_URL: database.url,
+    DATABASE_URL: db.url,
   });
-  await prepareGeodeSchema(database.url, config);
+  await prepareGeodeSchema(db.url, config);
   const logger = createRootLogger({ service: 'geode', level: 'silent' });
-  const app = await createGeodeApp(config, database.url, logger);
+  const app = await createGeodeApp(config, db.url, logger);
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {
     app,
     url: `http://127.0.0.1:${port}`,
-    database,
+    database: db,
     close: async () => {
       await app.close();
-      await database.drop();
+      if (owned) await db.drop();
     },
   };
 }

@@ -15,13 +15,9 @@ import {
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { Response } from 'express';
 import { Client } from 'pg';
-import { createRootLogger } from '@geode/observability';
 import { RunningGeode, startGeodeApp } from '../../../test/support/geode-app';
 import { createTestDatabase, TestDatabase } from '../../../test/support/test-postgres';
-import { loadGeodeConfig } from '../src/config/geode-config';
-import { createGeodeApp } from '../src/geode.app';
 import { GeodeModule, GeodeModuleOptions } from '../src/geode.module';
-import { prepareGeodeSchema } from '../src/geode-schema';
 import { IdempotencyModule, IdempotencyOptions } from '../src/http';
 import { requestHash } from '../src/http/idempotency-request';
 
@@ -123,19 +119,9 @@ async function withProbe<T>(options: IdempotencyOptions, create: () => Promise<T
   }
 }
 
-/** Another app on an existing database (a restart), the way startGeodeApp builds its own. */
+/** Another app on an existing database (a restart). */
 async function startGeodeOn(database: TestDatabase): Promise<NestExpressApplication> {
-  const config = loadGeodeConfig({
-    GEODE_REGION: 'eu-west-1',
-    GEODE_PORT: '0',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: database.url,
-  });
-  await prepareGeodeSchema(database.url, config);
-  const logger = createRootLogger({ service: 'geode', level: 'silent' });
-  const app = await createGeodeApp(config, database.url, logger);
-  await app.listen(0, '127.0.0.1');
-  return app;
+  return (await startGeodeApp('eu-west-1', database)).app;
 }
 
 const urlOf = (app: NestExpressApplication) =>

@@ -84,19 +84,7 @@ export class AccountsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const input = parseBody(moveMoneyBody, body);
-    const metadata = this.metadata(requestIds(req));
-    const outcome = await this.run(
-      {
-        type: 'DepositFunds',
-        data: { accountId: id, amount: parseAmount(input.amount) },
-        metadata,
-      },
-      req,
-      res,
-      input.reference === undefined ? {} : { reference: input.reference },
-    );
-    return { accountId: id, eventId: metadata.eventId, revision: outcome.revision };
+    return this.moveMoney('DepositFunds', id, body, req, res);
   }
 
   @Post('accounts/:id/withdrawals')
@@ -108,19 +96,7 @@ export class AccountsController {
     @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const input = parseBody(moveMoneyBody, body);
-    const metadata = this.metadata(requestIds(req));
-    const outcome = await this.run(
-      {
-        type: 'WithdrawFunds',
-        data: { accountId: id, amount: parseAmount(input.amount) },
-        metadata,
-      },
-      req,
-      res,
-      input.reference === undefined ? {} : { reference: input.reference },
-    );
-    return { accountId: id, eventId: metadata.eventId, revision: outcome.revision };
+    return this.moveMoney('WithdrawFunds', id, body, req, res);
   }
 
   @Post('transfers')
@@ -293,6 +269,25 @@ export class AccountsController {
       hash: event.origin?.hash ?? null,
       recordedAt: event.recordedAt.toISOString(),
     }));
+  }
+
+  /** A deposit or a withdrawal: the same body, the same answer. */
+  private async moveMoney(
+    type: 'DepositFunds' | 'WithdrawFunds',
+    accountId: string,
+    body: unknown,
+    req: Request,
+    res: Response,
+  ) {
+    const input = parseBody(moveMoneyBody, body);
+    const metadata = this.metadata(requestIds(req));
+    const outcome = await this.run(
+      { type, data: { accountId, amount: parseAmount(input.amount) }, metadata },
+      req,
+      res,
+      input.reference === undefined ? {} : { reference: input.reference },
+    );
+    return { accountId, eventId: metadata.eventId, revision: outcome.revision };
   }
 
   /** `extra`: caller-given facts kept in the events' metadata (a payment reference). */
