@@ -171,6 +171,8 @@ export interface EventStore {
   /** All or nothing, across streams (transfers). */
   appendMany(appends: StreamAppend[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  /** The whole stream, page by page: memory stays bounded by the page size. */
+  streamEvents(streamId: string, pageSize?: number): AsyncIterable<StoredEvent>;
   /** One page of the local log, in log order, gap-safe. */
   readAll(options?: ReadAllOptions): Promise<LogEntry[]>;
   subscribe(options?: SubscribeOptions): Subscription;

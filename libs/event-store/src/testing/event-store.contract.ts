@@ -302,6 +302,18 @@ export function describeEventStoreContract(
         expect(await store.readStream(stream())).toEqual([]);
       });
 
+      it('iterates a long stream page by page', async () => {
+        const id = stream();
+        await store.append(
+          id,
+          Array.from({ length: 25 }, (_, i) => deposit(String(i))),
+          { expectedRevision: 'no_stream' },
+        );
+        const seen: number[] = [];
+        for await (const event of store.streamEvents(id, 10)) seen.push(event.revision);
+        expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      });
+
       it('pages through the whole log with checkpoints, and filters by category or type prefix', async () => {
         const [account, transfer] = [stream('account'), stream('transfer')];
         await store.append(account, [deposit('1'), deposit('2')], {
