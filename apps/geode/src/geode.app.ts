@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
+import { correlationIdMiddleware } from '@geode/observability';
 import { ProblemDetailsFilter } from '@geode/problem-details';
 import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
@@ -29,6 +30,7 @@ export async function createGeodeApp(
   );
   app.useLogger(app.get(NestPinoLogger));
   app.useGlobalFilters(new ProblemDetailsFilter([accountProblems]));
+  app.use(correlationIdMiddleware);
   configureRequestLimits(app);
   app.disable('x-powered-by');
   serveOpenApi(app, config.region);

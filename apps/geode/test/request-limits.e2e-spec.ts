@@ -20,6 +20,7 @@ describe('request limits over HTTP', () => {
     return {
       status: response.status,
       contentType: response.headers.get('content-type'),
+      correlationId: response.headers.get('x-correlation-id'),
       text,
       problem: JSON.parse(text) as Record<string, unknown>,
     };
@@ -39,8 +40,13 @@ describe('request limits over HTTP', () => {
   });
 
   it('refuses a JSON body one byte over the limit: 413 payload-too-large problem', async () => {
-    const answer = await send({ headers: json, body: jsonOfSize(DEFAULT_MAX_BODY_BYTES + 1) });
+    const answer = await send({
+      headers: { ...json, 'x-correlation-id': 'too-big-1' },
+      body: jsonOfSize(DEFAULT_MAX_BODY_BYTES + 1),
+    });
     expect(answer.status).toBe(413);
+    // Refused before the logging middleware: still answered with its correlation id.
+    expect(answer.correlationId).toBe('too-big-1');
     expect(answer.contentType).toMatch(/^application\/problem\+json/);
     expect(answer.problem).toEqual({
       type: 'payload-too-large',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IncomingMessage } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { Logger } from 'pino';
@@ -21,11 +21,7 @@ export class LoggingModule {
         LoggerModule.forRoot({
           pinoHttp: {
             logger,
-            genReqId: (req, res) => {
-              const id = correlationIdOf(req);
-              res.setHeader(CORRELATION_ID_HEADER, id);
-              return id;
-            },
+            genReqId: (req, res) => assignCorrelationId(req, res),
             customAttributeKeys: { reqId: 'correlationId' },
             autoLogging: { ignore: (req) => QUIET_PATHS.has(req.url?.split('?')[0] ?? '') },
             serializers: {
@@ -42,4 +38,26 @@ export class LoggingModule {
 function correlationIdOf(req: IncomingMessage): string {
   const given = req.headers[CORRELATION_ID_HEADER];
   return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+/** Gives the request its correlation id once (kept in `req.id`) and echoes it in the response. */
+function assignCorrelationId(req: IncomingMessage, res: ServerResponse): string {
+  const request = req as IncomingMessage & { id?: unknown };
+  if (typeof request.id !== 'string') request.id = correlationIdOf(req);
+  const id = request.id;
+  if (!res.headersSent) res.setHeader(CORRELATION_ID_HEADER, id);
+  return id;
+}
+
+/**
+ * The same, as the app's first middleware: requests refused before the
+ * logging middleware runs (bodies too large, not JSON) still carry their id.
+ */
+export function correlationIdMiddleware(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: () => void,
+): void {
+  assignCorrelationId(req, res);
+  next();
 }
