@@ -186,5 +186,14 @@ export interface EventStore {
   applyReplicated(entries: (ReplicatedEvent | RedactedMarker)[]): Promise<ApplyReplicatedResult>;
   /** Per origin region: the highest origin seq held contiguously. */
   knowledge(): Promise<VersionVector>;
+  /**
+   * `origin`'s log after `afterSeq`, as a peer in region `receiver` may have
+   * it: full events, and redacted markers where residency keeps the payload
+   * from the receiver (`null`: withhold nothing held). What a replication feed sends.
+   */
+  readOriginLog(
+    origin: string,
+    options: { afterSeq?: number; limit?: number; receiver: string | null },
+  ): Promise<(ReplicatedEvent | RedactedMarker)[]>;
   verifyChain(origin: string, fromSeq?: number): Promise<ChainVerification>;
 }

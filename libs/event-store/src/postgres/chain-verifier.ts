@@ -1,30 +1,9 @@
 import { Pool } from 'pg';
 import { chainHash, eventDigest, GENESIS_HASH } from '../canonical';
-import type { JsonObject, VersionVector } from '../event-envelope';
 import type { ChainVerification } from '../event-store.port';
+import { readOriginLog } from './origin-log';
 
 const PAGE = 1_000;
-
-interface ChainRow {
-  origin_seq: string;
-  event_id: string;
-  stream_id: string;
-  digest: string;
-  hash: string;
-  redacted: boolean;
-  held: boolean;
-  e_stream_id: string | null;
-  type: string | null;
-  schema_version: number | null;
-  data: JsonObject | null;
-  metadata: JsonObject | null;
-  dot_region: string | null;
-  dot_n: string | null;
-  deps: VersionVector | null;
-  hlc_wall: string | null;
-  hlc_logical: number | null;
-  residency: string[] | null;
-}
 
 /**
  * Walks one origin's log from `fromSeq` and recomputes every link: seqs follow
@@ -50,16 +29,7 @@ export async function verifyOriginChain(
   let expected = fromSeq;
   let checked = 0;
   for (;;) {
-    const { rows } = await pool.query<ChainRow>(
-      `SELECT o.origin_seq, o.event_id, o.stream_id, encode(o.digest, 'hex') AS digest,
-              encode(o.hash, 'hex') AS hash, o.redacted, e.event_id IS NOT NULL AS held,
-              e.stream_id AS e_stream_id, e.type, e.schema_version, e.data, e.metadata,
-              e.dot_region, e.dot_n, e.deps, e.hlc_wall, e.hlc_logical, e.residency
-         FROM geode_origin_log o LEFT JOIN geode_events e ON e.event_id = o.event_id
-        WHERE o.origin_region = $1 AND o.origin_seq >= $2
-        ORDER BY o.origin_seq LIMIT $3`,
-      [origin, expected, PAGE],
-    );
+    const rows = await readOriginLog(pool, origin, expected - 1, PAGE);
     for (const row of rows) {
       const seq = Number(row.origin_seq);
       const broken = (reason: string): ChainVerification => ({

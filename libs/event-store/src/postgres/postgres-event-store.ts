@@ -33,6 +33,7 @@ import { assertStreamId, Limits, validateAppend, validateStreamMetadata } from '
 import { AppendBatcher, AppendRequest, AppendResponse, toAppendRequest } from './append-batcher';
 import { applyReplicatedEntries } from './replicated-apply';
 import { verifyOriginChain } from './chain-verifier';
+import { readOriginLog, toReplicationEntry } from './origin-log';
 import { EVENT_COLUMNS, EVENTS_WITH_ORIGIN, EventRow, toStoredEvent } from './event-rows';
 import { LogNotifier, readLogPage, subscribeToLog } from './log-reader';
 
@@ -294,6 +295,19 @@ export class PostgresEventStore implements EventStore {
         reason,
       );
     }
+  }
+
+  async readOriginLog(
+    origin: string,
+    options: { afterSeq?: number; limit?: number; receiver: string | null },
+  ): Promise<(ReplicatedEvent | RedactedMarker)[]> {
+    const rows = await readOriginLog(
+      this.pool,
+      origin,
+      options.afterSeq ?? 0,
+      clampLimit(options.limit ?? 1_000),
+    );
+    return rows.map((row) => toReplicationEntry(row, origin, options.receiver));
   }
 
   verifyChain(origin: string, fromSeq = 1): Promise<ChainVerification> {

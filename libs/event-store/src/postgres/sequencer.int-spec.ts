@@ -68,6 +68,14 @@ describe('Sequencer', () => {
       checked: 40,
       firstBroken: null,
     });
+    const tail = await subject.store.readOriginLog('eu-west-1', {
+      afterSeq: 38,
+      receiver: 'us-east-1',
+    });
+    expect(tail.map((entry) => [entry.origin.seq, 'redacted' in entry])).toEqual([
+      [39, false],
+      [40, false],
+    ]);
     expect(lags).toHaveLength(40);
   });
 
