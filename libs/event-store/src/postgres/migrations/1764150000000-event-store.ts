@@ -107,10 +107,10 @@ export class EventStore1764150000000 implements MigrationInterface {
  *            revision, positions, n (first dot counter; ok), dots/hw/hl (duplicate),
  *            actual, missing }
  *
- * The common path is three statements: lock the stream row, insert, move the
- * row. Idempotency costs nothing there: a known event id makes the insert come
- * up short, and only then (or when a check fails) do we look for the first
- * result.
+ * The common path is two statements: a conditional UPDATE that locks, checks
+ * and moves the stream row, then the insert. Idempotency costs nothing there:
+ * a known event id makes the insert come up short, and only then (or when a
+ * check fails) do we look for the first result.
  */
 const APPEND_FUNCTION = `
 CREATE FUNCTION geode_append_duplicate(p_stream text, p_events jsonb)
@@ -166,6 +166,7 @@ DECLARE
   v_positions bigint[];
   v_inserted  int;
   v_created   boolean;
+  v_moved     boolean;
 BEGIN
   FOR req IN SELECT value FROM jsonb_array_elements(p_requests) LOOP
     v_stream := req->>'stream';
@@ -174,6 +175,31 @@ BEGIN
 
     <<attempt>>
     LOOP
+      v_expected := req->>'expected';
+      -- The common case in one statement: a conditional UPDATE locks the
+      -- stream row, checks the expected revision and moves the row. A new
+      -- stream, a refusal or caller-given deps take the longer way below,
+      -- which answers exactly why.
+      v_moved := false;
+      IF jsonb_typeof(req->'deps') IS DISTINCT FROM 'object' THEN
+        UPDATE geode_streams
+           SET revision = revision + v_count,
+               vector = vector || jsonb_build_object(p_region, coalesce((vector->>p_region)::bigint, 0) + v_count),
+               updated_at = now()
+         WHERE stream_id = v_stream AND deleted_at IS NULL
+           AND (v_expected = 'any'
+                OR (v_expected = 'exists' AND revision > 0)
+                OR (v_expected = 'no_stream' AND revision = 0)
+                OR (v_expected ~ '^[0-9]+$' AND revision = v_expected::bigint))
+        RETURNING revision - v_count, vector, residency INTO v_revision, v_vector, v_residency;
+        v_moved := FOUND;
+      END IF;
+      IF v_moved THEN
+        -- Back to the vector before this append: the default deps.
+        v_n := (v_vector->>p_region)::bigint - v_count;
+        v_vector := CASE WHEN v_n = 0 THEN v_vector - p_region
+                         ELSE v_vector || jsonb_build_object(p_region, v_n) END;
+      ELSE
       SELECT revision, vector, deleted_at, residency
         INTO v_revision, v_vector, v_deleted, v_residency
         FROM geode_streams WHERE stream_id = v_stream FOR UPDATE;
@@ -189,7 +215,6 @@ BEGIN
         CONTINUE attempt;
       END IF;
 
-      v_expected := req->>'expected';
       IF v_deleted IS NOT NULL THEN
         result := jsonb_build_object('status', 'deleted', 'actual', v_revision);
       ELSIF NOT (v_expected = 'any'
@@ -210,10 +235,11 @@ BEGIN
         result := coalesce(geode_append_duplicate(v_stream, req->'events'), result);
         EXIT attempt;
       END IF;
+      v_n := coalesce((v_vector->>p_region)::bigint, 0);
+      END IF;
 
 
       v_deps := CASE WHEN jsonb_typeof(req->'deps') = 'object' THEN req->'deps' ELSE v_vector END;
-      v_n := coalesce((v_vector->>p_region)::bigint, 0);
       WITH inserted AS (
         INSERT INTO geode_events (event_id, stream_id, category, revision, type, schema_version,
                                   data, metadata, dot_region, dot_n, deps, hlc_wall, hlc_logical,
@@ -231,17 +257,23 @@ BEGIN
       SELECT count(*), array_agg(position ORDER BY revision) INTO v_inserted, v_positions FROM inserted;
 
       IF v_inserted < v_count THEN
-        -- A known event id: undo this request's rows and answer as a duplicate.
+        -- A known event id: undo this request's rows (and the moved stream
+        -- row) and answer as a duplicate.
         DELETE FROM geode_events WHERE stream_id = v_stream AND revision > v_revision;
+        IF v_moved THEN
+          UPDATE geode_streams SET revision = v_revision, vector = v_vector WHERE stream_id = v_stream;
+        END IF;
         result := geode_append_duplicate(v_stream, req->'events');
         EXIT attempt;
       END IF;
 
-      UPDATE geode_streams
-         SET revision = v_revision + v_count,
-             vector = v_vector || jsonb_build_object(p_region, v_n + v_count),
-             updated_at = now()
-       WHERE stream_id = v_stream;
+      IF NOT v_moved THEN
+        UPDATE geode_streams
+           SET revision = v_revision + v_count,
+               vector = v_vector || jsonb_build_object(p_region, v_n + v_count),
+               updated_at = now()
+         WHERE stream_id = v_stream;
+      END IF;
       result := jsonb_build_object('status', 'ok', 'revision', v_revision + v_count,
                                    'positions', v_positions, 'n', v_n + 1);
       EXIT attempt;
