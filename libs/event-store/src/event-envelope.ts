@@ -34,14 +34,10 @@ export interface OriginStamp {
   hash: string;
 }
 
-/** An event as this geode holds it. */
-export interface StoredEvent {
+/** What an event is wherever it travels: what it says and where it stands causally. */
+export interface EventBody {
   eventId: string;
   streamId: string;
-  /** Position in this geode's stream (1, 2, 3 …); local, differs between geodes. */
-  revision: number;
-  /** Position in this geode's local log: unique, assigned at insert (see ADR 0004 on order). */
-  position: number;
   type: string;
   schemaVersion: number;
   data: JsonObject;
@@ -51,6 +47,14 @@ export interface StoredEvent {
   hlc: Hlc;
   /** Regions allowed to hold the payload; `null` = all. */
   residency: string[] | null;
+}
+
+/** An event as this geode holds it. */
+export interface StoredEvent extends EventBody {
+  /** Position in this geode's stream (1, 2, 3 …); local, differs between geodes. */
+  revision: number;
+  /** Position in this geode's local log: unique, assigned at insert (see ADR 0004 on order). */
+  position: number;
   /** `null` until the origin region's sequencer stamped it. */
   origin: OriginStamp | null;
   recordedAt: Date;

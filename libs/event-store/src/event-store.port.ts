@@ -1,7 +1,7 @@
 import type { Hlc } from '@geode/clock';
 import type {
   Dot,
-  JsonObject,
+  EventBody,
   NewEvent,
   OriginStamp,
   StoredEvent,
@@ -122,17 +122,7 @@ export interface StreamInfo {
 }
 
 /** An event decided in another region, as it arrives from a peer (already validated). */
-export interface ReplicatedEvent {
-  eventId: string;
-  streamId: string;
-  type: string;
-  schemaVersion: number;
-  data: JsonObject;
-  metadata: JsonObject;
-  dot: Dot;
-  deps: VersionVector;
-  hlc: Hlc;
-  residency: string[] | null;
+export interface ReplicatedEvent extends EventBody {
   origin: OriginStamp;
   /** Hex SHA-256 of the event's canonical encoding. */
   digest: string;

@@ -1,10 +1,15 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { EVENT_STORE, type EventStore, RevisionConflict } from '@geode/event-store';
+import {
+  EVENT_STORE,
+  type EventStore,
+  RevisionConflict,
+  type VersionVector,
+} from '@geode/event-store';
 import { AccountCommand, decide, decideTransfer, TransferFunds } from '@geode/ledger';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import type { GeodeConfig } from '../config/geode-config';
-import { AccountRepository, CommandContext } from './account-repository';
+import { AccountRepository, CommandContext, type LoadedAccount } from './account-repository';
 import { KeyedLock } from './keyed-lock';
 import { encodeSessionToken } from './session-token';
 
@@ -48,13 +53,13 @@ export class CommandSupport {
     private readonly region: string,
   ) {}
 
-  async session(lastEventId?: string): Promise<string> {
-    return encodeSessionToken({
-      v: 1,
-      region: this.region,
-      knowledge: await this.store.knowledge(),
-      event: lastEventId,
-    });
+  /** The geode's knowledge vector, for the session token of a write. */
+  knowledge(): Promise<VersionVector> {
+    return this.store.knowledge();
+  }
+
+  session(knowledge: VersionVector, lastEventId?: string): string {
+    return encodeSessionToken({ v: 1, region: this.region, knowledge, event: lastEventId });
   }
 }
 
@@ -87,22 +92,26 @@ export class ExecuteAccountCommandHandler implements ICommandHandler<ExecuteAcco
           return {
             revision: account.revision,
             eventIds: [],
-            session: await this.support.session(),
+            session: this.support.session(await this.support.knowledge()),
           };
         }
         const newEvents = this.accounts.toNewEvents(events, context);
         try {
-          const result = await this.accounts.append(
-            account.streamId,
-            newEvents,
-            account.revision === 0 ? 'no_stream' : account.revision,
-            this.accounts.streamMetadataFor(events),
-          );
+          // The token names the write's event, so knowledge need not wait for the append.
+          const [result, knowledge] = await Promise.all([
+            this.accounts.append(
+              account.streamId,
+              newEvents,
+              account.revision === 0 ? 'no_stream' : account.revision,
+              this.accounts.streamMetadataFor(events),
+            ),
+            this.support.knowledge(),
+          ]);
           const eventIds = newEvents.map((event) => event.eventId);
           return {
             revision: result.nextRevision,
             eventIds,
-            session: await this.support.session(eventIds.at(-1)),
+            session: this.support.session(knowledge, eventIds.at(-1)),
           };
         } catch (error) {
           if (error instanceof RevisionConflict && attempt < MAX_ATTEMPTS) continue;
@@ -139,27 +148,27 @@ export class ExecuteTransferHandler implements ICommandHandler<ExecuteTransfer> 
           { account: to, events: this.accounts.toNewEvents(decision.to, context) },
         ].filter((append) => append.events.length > 0);
         try {
-          const results = await this.store.appendMany(
-            appends.map(({ account, events }) => ({
-              streamId: account.streamId,
-              events,
-              options: { expectedRevision: account.revision },
-            })),
-          );
-          const outcome = async (index: number, revision: number): Promise<WriteOutcome> => {
-            const written = appends.findIndex(
-              (append) => append.account === (index === 0 ? from : to),
-            );
+          const [results, knowledge] = await Promise.all([
+            this.store.appendMany(
+              appends.map(({ account, events }) => ({
+                streamId: account.streamId,
+                events,
+                options: { expectedRevision: account.revision },
+              })),
+            ),
+            this.support.knowledge(),
+          ]);
+          const outcomeOf = (account: LoadedAccount): WriteOutcome => {
+            const written = appends.findIndex((append) => append.account === account);
             const eventIds =
               written >= 0 ? appends[written].events.map((event) => event.eventId) : [];
-            const after = written >= 0 ? results[written].nextRevision : revision;
             return {
-              revision: after,
+              revision: written >= 0 ? results[written].nextRevision : account.revision,
               eventIds,
-              session: await this.support.session(eventIds.at(-1)),
+              session: this.support.session(knowledge, eventIds.at(-1)),
             };
           };
-          return { from: await outcome(0, from.revision), to: await outcome(1, to.revision) };
+          return { from: outcomeOf(from), to: outcomeOf(to) };
         } catch (error) {
           if (error instanceof RevisionConflict && attempt < MAX_ATTEMPTS) continue;
           throw error;

@@ -1,20 +1,9 @@
 import { hash } from 'node:crypto';
-import type { Hlc } from '@geode/clock';
-import type { Dot, JsonObject, VersionVector } from '../event-envelope';
+import type { EventBody, JsonObject, VersionVector } from '../event-envelope';
 import { CanonicalEncodingError, canonicalJson } from './canonical-json';
 
 /** The fields of an event that its digest covers (docs/canonical-encoding.md §3). */
-export interface DigestInput {
-  eventId: string;
-  streamId: string;
-  type: string;
-  schemaVersion: number;
-  data: JsonObject;
-  metadata: JsonObject;
-  dot: Dot;
-  deps: VersionVector;
-  hlc: Hlc;
-  residency: string[] | null;
+export interface DigestInput extends EventBody {
   origin: { region: string; seq: number };
 }
 

@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { chainHash, eventDigest, GENESIS_HASH } from '../canonical';
-import type { ChainVerification } from '../event-store.port';
-import { readOriginLog } from './origin-log';
+import type { ChainVerification, ReplicatedEvent } from '../event-store.port';
+import { readOriginLog, toReplicationEntry } from './origin-log';
 
 const PAGE = 1_000;
 
@@ -42,20 +42,8 @@ export async function verifyOriginChain(
         return broken('hash does not extend the previous entry');
       if (!row.redacted) {
         if (!row.held) return broken('event missing from the store');
-        const digest = eventDigest({
-          eventId: row.event_id,
-          streamId: row.e_stream_id!,
-          type: row.type!,
-          schemaVersion: row.schema_version!,
-          data: row.data!,
-          metadata: row.metadata!,
-          dot: { region: row.dot_region!, n: Number(row.dot_n) },
-          deps: row.deps!,
-          hlc: { wallMs: Number(row.hlc_wall), logical: row.hlc_logical! },
-          residency: row.residency,
-          origin: { region: origin, seq },
-        });
-        if (digest !== row.digest)
+        const event = toReplicationEntry(row, origin, null) as ReplicatedEvent;
+        if (eventDigest(event) !== row.digest)
           return broken('stored event does not match its digest (altered)');
         if (row.dot_region !== origin) return broken('event was decided in another region');
       }

@@ -4,12 +4,10 @@ import {
   stream,
   StoreUnderTest,
 } from '../testing/postgres-event-store.factory';
-import { eventually } from '../testing/eventually';
+import { eventually, sleep } from '../testing/eventually';
 import { OpenTransaction } from '../testing/open-transaction';
 import type { LogEntry } from '../event-store.port';
 import { Sequencer } from './sequencer';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Collects a subscription's entries in the background. */
 function collect(subject: StoreUnderTest) {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { NewEvent } from '../event-envelope';
 import type { LogCheckpoint, LogEntry, Subscription } from '../event-store.port';
 import { LOG_START } from '../event-store.port';
-import { eventually } from '../testing/eventually';
+import { eventually, sleep } from '../testing/eventually';
 import { OpenTransaction } from '../testing/open-transaction';
 import {
   createStoreUnderTest,
@@ -11,8 +11,6 @@ import {
   StoreUnderTest,
 } from '../testing/postgres-event-store.factory';
 import type { PostgresEventStore } from './postgres-event-store';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A plain append through one of the two processes' stores (group commit). */
 interface StoreAppend {

@@ -72,7 +72,8 @@ export function toReplicationEntry(
   }
   return {
     eventId: row.event_id,
-    streamId: row.stream_id,
+    // The stream the stored event names (what its digest covers).
+    streamId: row.e_stream_id!,
     type: row.type!,
     schemaVersion: row.schema_version!,
     data: row.data!,

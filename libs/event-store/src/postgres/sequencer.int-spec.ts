@@ -4,18 +4,12 @@ import {
   stream,
   StoreUnderTest,
 } from '../testing/postgres-event-store.factory';
+import { eventually, sleep } from '../testing/eventually';
 import { sql } from '../testing/sql';
 import { Sequencer } from './sequencer';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(probe: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(20);
-  }
-}
+const until = (probe: () => Promise<boolean> | boolean, timeoutMs = 15_000) =>
+  eventually('condition', async () => ((await probe()) ? true : undefined), timeoutMs);
 
 describe('Sequencer', () => {
   let subject: StoreUnderTest;

@@ -1,4 +1,5 @@
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A fixed pause, for tests that check that something does NOT happen meanwhile. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Polls `probe` until it returns something other than `undefined`, and returns
