@@ -152,6 +152,9 @@ export interface ChainVerification {
   firstBroken: null | { seq: number; reason: string };
 }
 
+/** An event to find in the local log: by id, or by its place in an origin region's log. */
+export type EventLocation = { eventId: string } | { origin: string; seq: number };
+
 /**
  * The local event store of one geode (DESIGN.md §1–§3). PostgreSQL is the
  * default adapter; every adapter passes the same contract suite.
@@ -186,4 +189,13 @@ export interface EventStore {
     options: { afterSeq?: number; limit?: number; receiver: string | null },
   ): Promise<(ReplicatedEvent | RedactedMarker)[]>;
   verifyChain(origin: string, fromSeq?: number): Promise<ChainVerification>;
+  /**
+   * Where an event stands in the local log, for readers that wait until a
+   * projection has passed it (session tokens). `null`: not held yet. For an
+   * origin place (and for an id held only as a redacted marker, which counts as
+   * held), the checkpoint of the latest event of that origin held here at or
+   * before it ({@link LOG_START} when there is none): per origin, log order
+   * follows seq order, so passing it passes everything the origin stamped before.
+   */
+  locate(ref: EventLocation): Promise<LogCheckpoint | null>;
 }

@@ -1,4 +1,4 @@
-import { canonicalJson, CanonicalEncodingError, isCanonicalJson } from './canonical';
+import { canonicalJson, CanonicalEncodingError } from './canonical';
 import { NewEvent, STREAM_ID_PATTERN, VersionVector } from './event-envelope';
 import { EventTooLarge, InvalidEvent, InvalidExpectedRevision, InvalidStreamId } from './errors';
 import type { AppendOptions, ExpectedRevision, StreamMetadataInput } from './event-store.port';
@@ -53,13 +53,22 @@ export function assertVersionVector(
   }
 }
 
-/** Checks everything an append can be refused for before any I/O. */
+/** An event's data and metadata as canonical JSON text (docs/canonical-encoding.md §2). */
+export interface CanonicalPayload {
+  data: string;
+  metadata: string;
+}
+
+/**
+ * Checks everything an append can be refused for before any I/O. Returns each
+ * event's payload as canonical JSON: what the store digests and sends.
+ */
 export function validateAppend(
   streamId: unknown,
   events: unknown,
   options: AppendOptions,
   limits: Limits,
-): void {
+): CanonicalPayload[] {
   assertStreamId(streamId);
   if (typeof options !== 'object' || options === null) throw new InvalidExpectedRevision(undefined);
   assertExpectedRevision(options.expectedRevision);
@@ -73,12 +82,13 @@ export function validateAppend(
     );
   }
   const seen = new Set<string>();
-  events.forEach((event, index) => {
-    validateEvent(event, `events[${index}]`, limits);
-    const id = event.eventId.toLowerCase();
+  return events.map((event, index) => {
+    const payload = validateEvent(event, `events[${index}]`, limits);
+    const id = (event as NewEvent).eventId.toLowerCase();
     if (seen.has(id))
       throw new InvalidEvent(`events[${index}].eventId ${id} appears twice in one append`);
     seen.add(id);
+    return payload;
   });
 }
 
@@ -91,6 +101,9 @@ export function validateStreamMetadata(metadata: StreamMetadataInput): void {
       );
     }
     metadata.residency.forEach((region, i) => assertRegion(region, `residency[${i}]`));
+    // A set: the digest refuses a region listed twice (docs/canonical-encoding.md §3.2).
+    if (new Set(metadata.residency).size !== metadata.residency.length)
+      throw new InvalidEvent('residency lists a region twice');
   }
   if (metadata.mergePolicy !== undefined && !/^[a-z][\w.-]{0,99}$/.test(metadata.mergePolicy)) {
     throw new InvalidEvent(
@@ -99,7 +112,7 @@ export function validateStreamMetadata(metadata: StreamMetadataInput): void {
   }
 }
 
-function validateEvent(event: unknown, path: string, limits: Limits): asserts event is NewEvent {
+function validateEvent(event: unknown, path: string, limits: Limits): CanonicalPayload {
   if (typeof event !== 'object' || event === null)
     throw new InvalidEvent(`${path} must be an object`);
   const { eventId, type, schemaVersion, data, metadata } = event as Record<string, unknown>;
@@ -121,13 +134,11 @@ function validateEvent(event: unknown, path: string, limits: Limits): asserts ev
   if (!isPlainObject(data)) throw new InvalidEvent(`${path}.data must be a JSON object`);
   if (metadata !== undefined && !isPlainObject(metadata))
     throw new InvalidEvent(`${path}.metadata must be a JSON object`);
-  // The payload must canonicalise (docs/canonical-encoding.md), or the
-  // sequencer could not hash it: JSON every language reads back the same.
-  assertCanonical(data, `${path}.data`);
-  assertCanonical(metadata ?? {}, `${path}.metadata`);
-  // JSON.stringify writes the same bytes as the canonical form, in another key order.
-  const dataJson = JSON.stringify(data);
-  const metadataJson = JSON.stringify(metadata ?? {});
+  // The payload must canonicalise (docs/canonical-encoding.md), or its digest
+  // could not be computed: JSON every language reads back the same. The
+  // canonical text holds the same bytes as JSON.stringify, in another key order.
+  const dataJson = canonicalText(data, `${path}.data`);
+  const metadataJson = canonicalText(metadata ?? {}, `${path}.metadata`);
   if (NUL_IN_JSON.test(dataJson) || NUL_IN_JSON.test(metadataJson)) {
     throw new InvalidEvent(
       `${path} holds the character U+0000, which PostgreSQL cannot store in JSON`,
@@ -135,12 +146,12 @@ function validateEvent(event: unknown, path: string, limits: Limits): asserts ev
   }
   const bytes = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
   if (bytes > limits.maxEventBytes) throw new EventTooLarge(eventId, bytes, limits.maxEventBytes);
+  return { data: dataJson, metadata: metadataJson };
 }
 
-function assertCanonical(value: unknown, path: string): void {
-  if (isCanonicalJson(value)) return;
+function canonicalText(value: unknown, path: string): string {
   try {
-    canonicalJson(value);
+    return canonicalJson(value);
   } catch (error) {
     if (error instanceof CanonicalEncodingError)
       throw new InvalidEvent(`${path}: ${error.message}`);

@@ -4,9 +4,17 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { JsonValue } from '../event-envelope';
 import { CanonicalEncodingError, canonicalJson } from './canonical-json';
-import { chainHash, eventDigest, GENESIS_HASH, type DigestInput } from './event-digest';
+import {
+  bodyDigest,
+  bodyDigestOfCanonical,
+  chainHash,
+  envelopeDigest,
+  eventDigest,
+  GENESIS_HASH,
+  type DigestInput,
+} from './event-digest';
 
-// The worked example of docs/canonical-encoding.md §5: keep both in step.
+// The worked example of docs/canonical-encoding.md §6: keep both in step.
 const WORKED_EXAMPLE: DigestInput = {
   eventId: '0f8b7c2e-5d1a-4e3b-9a6c-2b7d4e1f3a90',
   streamId: 'account-7f3c9e21',
@@ -20,15 +28,19 @@ const WORKED_EXAMPLE: DigestInput = {
   residency: null,
   origin: { region: 'eu-west-1', seq: 1 },
 };
-const WORKED_EXAMPLE_CANONICAL_JSON =
+const WORKED_EXAMPLE_BODY_JSON =
   '{"data":{"amount":"1250","currency":"EUR","memo":"Café ☕"},' +
-  '"deps":{"eu-west-1":2,"us-east-1":1},"dot":{"n":3,"region":"eu-west-1"},' +
   '"eventId":"0f8b7c2e-5d1a-4e3b-9a6c-2b7d4e1f3a90","hlc":{"logical":2,"wallMs":1767225600000},' +
-  '"metadata":{"correlationId":"c-42","principal":"user:alice"},' +
-  '"origin":{"region":"eu-west-1","seq":1},"residency":null,"schemaVersion":1,' +
+  '"metadata":{"correlationId":"c-42","principal":"user:alice"},"schemaVersion":1,' +
   '"streamId":"account-7f3c9e21","type":"ledger.FundsDeposited"}';
-const WORKED_EXAMPLE_DIGEST = 'c65a57260465cd70e0894fc155d5355d4c0569bd324143d70d220c8f41d38d6c';
-const WORKED_EXAMPLE_HASH = '1089948c943cd5c3667c0b47db12a99d12652b69958f421f3a68fb207365402d';
+const WORKED_EXAMPLE_BODY_DIGEST =
+  '85b24c6e3f8eae971168f8463ec2e0ae30f76ede9fad72ba56b56ad5f339722b';
+const WORKED_EXAMPLE_ENVELOPE_JSON =
+  '{"body":"85b24c6e3f8eae971168f8463ec2e0ae30f76ede9fad72ba56b56ad5f339722b",' +
+  '"deps":{"eu-west-1":2,"us-east-1":1},"dot":{"n":3,"region":"eu-west-1"},' +
+  '"origin":{"region":"eu-west-1","seq":1},"residency":null}';
+const WORKED_EXAMPLE_DIGEST = '18c472d9d849a06d289a4ef7bf6579519b31381eab6e12f12b007746586e4d77';
+const WORKED_EXAMPLE_HASH = '866f3eb36289377849a62db7d038f2a5ff7cb5bf4b751a0621a31a467ee8836f';
 
 function anEvent(overrides: Partial<DigestInput> = {}): DigestInput {
   return structuredClone({ ...WORKED_EXAMPLE, ...overrides });
@@ -50,8 +62,17 @@ function refusalOf(event: unknown): CanonicalEncodingError {
 
 describe('eventDigest', () => {
   it('matches the worked example of docs/canonical-encoding.md', () => {
-    expect(canonicalJson(WORKED_EXAMPLE)).toBe(WORKED_EXAMPLE_CANONICAL_JSON);
-    expect(Buffer.byteLength(WORKED_EXAMPLE_CANONICAL_JSON, 'utf8')).toBe(423);
+    const { eventId, streamId, type, schemaVersion, data, metadata, hlc } = WORKED_EXAMPLE;
+    expect(canonicalJson({ eventId, streamId, type, schemaVersion, data, metadata, hlc })).toBe(
+      WORKED_EXAMPLE_BODY_JSON,
+    );
+    expect(Buffer.byteLength(WORKED_EXAMPLE_BODY_JSON, 'utf8')).toBe(294);
+    expect(bodyDigest(WORKED_EXAMPLE)).toBe(WORKED_EXAMPLE_BODY_DIGEST);
+    const { dot, deps, residency, origin } = WORKED_EXAMPLE;
+    const envelope = { body: WORKED_EXAMPLE_BODY_DIGEST, dot, deps, residency, origin };
+    expect(canonicalJson(envelope)).toBe(WORKED_EXAMPLE_ENVELOPE_JSON);
+    expect(Buffer.byteLength(WORKED_EXAMPLE_ENVELOPE_JSON, 'utf8')).toBe(204);
+    expect(envelopeDigest(envelope)).toBe(WORKED_EXAMPLE_DIGEST);
     expect(eventDigest(WORKED_EXAMPLE)).toBe(WORKED_EXAMPLE_DIGEST);
     expect(chainHash(GENESIS_HASH, WORKED_EXAMPLE_DIGEST)).toBe(WORKED_EXAMPLE_HASH);
   });
@@ -59,15 +80,29 @@ describe('eventDigest', () => {
   it('is the worked example that docs/canonical-encoding.md shows', () => {
     const doc = readFileSync(join(__dirname, '../../../../docs/canonical-encoding.md'), 'utf8');
     const lines = doc.split('\n');
-    expect(lines).toContain(WORKED_EXAMPLE_CANONICAL_JSON);
+    expect(lines).toContain(WORKED_EXAMPLE_BODY_JSON);
+    expect(lines).toContain(WORKED_EXAMPLE_BODY_DIGEST);
+    expect(lines).toContain(WORKED_EXAMPLE_ENVELOPE_JSON);
     expect(lines).toContain(WORKED_EXAMPLE_DIGEST);
     expect(lines).toContain(WORKED_EXAMPLE_HASH);
   });
 
-  it('is the SHA-256 of the UTF-8 bytes of the canonical JSON', () => {
-    expect(eventDigest(WORKED_EXAMPLE)).toBe(
-      sha256Hex(Buffer.from(WORKED_EXAMPLE_CANONICAL_JSON, 'utf8')),
+  it('is the SHA-256 of the UTF-8 bytes of the canonical JSON, body and envelope alike', () => {
+    expect(bodyDigest(WORKED_EXAMPLE)).toBe(
+      sha256Hex(Buffer.from(WORKED_EXAMPLE_BODY_JSON, 'utf8')),
     );
+    expect(eventDigest(WORKED_EXAMPLE)).toBe(
+      sha256Hex(Buffer.from(WORKED_EXAMPLE_ENVELOPE_JSON, 'utf8')),
+    );
+  });
+
+  it('refuses an envelope whose body digest is not 64 lowercase hex characters', () => {
+    const { dot, deps, residency, origin } = WORKED_EXAMPLE;
+    for (const body of [WORKED_EXAMPLE_BODY_DIGEST.toUpperCase(), 'abc', 42]) {
+      expect(() => envelopeDigest({ body: body as string, dot, deps, residency, origin })).toThrow(
+        CanonicalEncodingError,
+      );
+    }
   });
 
   it('ignores properties outside the digest, at the top and inside dot, hlc and origin', () => {
@@ -131,6 +166,84 @@ describe('eventDigest', () => {
     const error = refusalOf(event);
     expect(error.code).toBe('non-canonical-json');
     expect(error.path).toBe(path);
+  });
+
+  it('assembled around canonical data and metadata, is the same body digest', () => {
+    const json = fc
+      .jsonValue({ maxDepth: 3 })
+      .filter((v) => typeof v === 'object' && v !== null && !Array.isArray(v))
+      .filter((v) => {
+        try {
+          canonicalJson(v);
+          return true;
+        } catch {
+          return false;
+        }
+      })
+      .map((v) => v as DigestInput['data']);
+    fc.assert(
+      fc.property(
+        fc.uuid(),
+        fc.stringMatching(/^account-[A-Za-z0-9_.:-]{1,20}$/),
+        json,
+        json,
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.record({ wallMs: fc.integer({ min: 0, max: 2 ** 45 }), logical: fc.nat() }),
+        (eventId, streamId, data, metadata, schemaVersion, hlc) => {
+          const body = { eventId, streamId, type: 'ledger.FundsDeposited', schemaVersion, hlc };
+          expect(
+            bodyDigestOfCanonical({
+              ...body,
+              dataJson: canonicalJson(data),
+              metadataJson: canonicalJson(metadata),
+            }),
+          ).toBe(bodyDigest({ ...body, data, metadata }));
+        },
+      ),
+      { numRuns: 200 },
+    );
+    const { data, metadata, ...rest } = WORKED_EXAMPLE;
+    expect(
+      bodyDigestOfCanonical({
+        ...rest,
+        dataJson: canonicalJson(data),
+        metadataJson: canonicalJson(metadata),
+      }),
+    ).toBe(WORKED_EXAMPLE_BODY_DIGEST);
+  });
+
+  it('digests the envelope as the SHA-256 of canonicalJson of its fields, whatever they hold', () => {
+    const region = fc.constantFrom('eu-west-1', 'us-east-1', 'ap-south-1', 'x', 'é-1');
+    const count = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[0-9a-f]{64}$/),
+        fc.record({ region, n: count }),
+        fc.dictionary(
+          fc.string().filter((key) => key !== '__proto__'),
+          count,
+          { maxKeys: 4 },
+        ),
+        fc.option(fc.uniqueArray(region, { maxLength: 3 }), { nil: null }),
+        fc.record({ region, seq: count }),
+        (body, dot, deps, residency, origin) => {
+          const expected = sha256Hex(
+            Buffer.from(
+              canonicalJson({
+                body,
+                deps,
+                dot,
+                origin,
+                residency: residency === null ? null : [...residency].sort(),
+              }),
+              'utf8',
+            ),
+          );
+          expect(envelopeDigest({ body, dot, deps, residency, origin })).toBe(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   describe('changes when any field changes', () => {

@@ -7,18 +7,85 @@ export interface DigestInput extends EventBody {
   origin: { region: string; seq: number };
 }
 
+/** The part of an event its writer knows before the store places it: its body (§3.1). */
+export type BodyInput = Pick<
+  EventBody,
+  'eventId' | 'streamId' | 'type' | 'schemaVersion' | 'data' | 'metadata' | 'hlc'
+>;
+
+/** What the store and the sequencer add around a body (§3.2). */
+export interface EnvelopeInput extends Pick<EventBody, 'dot' | 'deps' | 'residency'> {
+  /** `bodyDigest` of the event, 64 lowercase hex characters. */
+  body: string;
+  origin: { region: string; seq: number };
+}
+
 /** The "previous hash" of `origin.seq` 1: 32 zero bytes. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
- * Lowercase hex SHA-256 of the canonical JSON of exactly the `DigestInput`
- * fields. Other properties (`hash`, `revision`, `position`, …) are ignored, so
- * a stored or replicated event can be passed as it is.
+ * The digest of an event (§3): SHA-256 of the canonical JSON of its envelope,
+ * which holds the digest of its body. Other properties (`hash`, `revision`,
+ * `position`, …) are ignored, so a stored or replicated event can be passed as
+ * it is. Always computed from the content: a digest someone else claims is
+ * compared with this, never used in its place.
  */
 export function eventDigest(event: DigestInput): string {
-  return sha256Hex(canonicalJson(digestFields(event)));
+  return envelopeDigest({ ...event, body: bodyDigest(event) });
+}
+
+/**
+ * Lowercase hex SHA-256 of the canonical JSON of the body fields (§3.1). The
+ * writer computes it at append time, so the sequencer never re-reads payloads.
+ */
+export function bodyDigest(event: BodyInput): string {
+  return sha256Hex(canonicalJson(bodyFields(event)));
+}
+
+/** A body whose data and metadata are already canonical JSON text (the append path holds them). */
+export interface CanonicalBodyInput extends Omit<BodyInput, 'data' | 'metadata'> {
+  /** `canonicalJson(data)`: trusted to be canonical, not checked again. */
+  dataJson: string;
+  /** `canonicalJson(metadata)`, likewise. */
+  metadataJson: string;
+}
+
+/**
+ * `bodyDigest` for a writer that has canonicalised data and metadata already
+ * (to validate them and to send them): the body text is assembled around them
+ * rather than encoded again. Equal to `bodyDigest` of the same event.
+ */
+export function bodyDigestOfCanonical(body: CanonicalBodyInput): string {
+  const root = objectAt(body, '$');
+  const hlc = objectAt(root.hlc, '$.hlc');
+  // Members in §2.2 order: data, eventId, hlc (logical, wallMs), metadata, schemaVersion, streamId, type.
+  const text =
+    `{"data":${body.dataJson}` +
+    `,"eventId":${canonicalJson(stringAt(root.eventId, '$.eventId'))}` +
+    `,"hlc":{"logical":${integerAt(hlc.logical, '$.hlc.logical')}` +
+    `,"wallMs":${integerAt(hlc.wallMs, '$.hlc.wallMs')}}` +
+    `,"metadata":${body.metadataJson}` +
+    `,"schemaVersion":${integerAt(root.schemaVersion, '$.schemaVersion')}` +
+    `,"streamId":${canonicalJson(stringAt(root.streamId, '$.streamId'))}` +
+    `,"type":${canonicalJson(stringAt(root.type, '$.type'))}}`;
+  return sha256Hex(text);
+}
+
+/** Lowercase hex SHA-256 of the canonical JSON of the envelope (§3.2): small, fixed fields. */
+export function envelopeDigest(envelope: EnvelopeInput): string {
+  const { body, deps, dot, origin, residency } = envelopeFields(envelope);
+  // The sequencer digests every event: the text is assembled in §2.2 member
+  // order rather than by walking and sorting the object (the unit tests pin
+  // it to canonicalJson of the same fields). Strings, the deps map and the
+  // residency list still go through canonicalJson.
+  return sha256Hex(
+    `{"body":"${body}","deps":${canonicalJson(deps)}` +
+      `,"dot":{"n":${dot.n},"region":${canonicalJson(dot.region)}}` +
+      `,"origin":{"region":${canonicalJson(origin.region)},"seq":${origin.seq}}` +
+      `,"residency":${canonicalJson(residency)}}`,
+  );
 }
 
 /** `SHA-256(previousHash bytes || digest bytes)`, both given and returned as 64 lowercase hex chars. */
@@ -30,11 +97,9 @@ export function chainHash(previousHash: string, digest: string): string {
 
 // Types are checked here, not only JSON-ness: a bigint column read back as a
 // string, say, would otherwise give a digest that no other region reproduces.
-function digestFields(event: DigestInput): JsonObject {
+function bodyFields(event: BodyInput): JsonObject {
   const root = objectAt(event, '$');
-  const dot = objectAt(root.dot, '$.dot');
   const hlc = objectAt(root.hlc, '$.hlc');
-  const origin = objectAt(root.origin, '$.origin');
   return {
     eventId: stringAt(root.eventId, '$.eventId'),
     streamId: stringAt(root.streamId, '$.streamId'),
@@ -42,12 +107,26 @@ function digestFields(event: DigestInput): JsonObject {
     schemaVersion: integerAt(root.schemaVersion, '$.schemaVersion'),
     data: objectAt(root.data, '$.data') as JsonObject,
     metadata: objectAt(root.metadata, '$.metadata') as JsonObject,
-    dot: { region: stringAt(dot.region, '$.dot.region'), n: integerAt(dot.n, '$.dot.n') },
-    deps: versionVectorAt(root.deps, '$.deps'),
     hlc: {
       wallMs: integerAt(hlc.wallMs, '$.hlc.wallMs'),
       logical: integerAt(hlc.logical, '$.hlc.logical'),
     },
+  };
+}
+
+/** The envelope's fields, checked and normalised (residency sorted). */
+function envelopeFields(envelope: EnvelopeInput): EnvelopeInput {
+  const root = objectAt(envelope, '$');
+  const dot = objectAt(root.dot, '$.dot');
+  const origin = objectAt(root.origin, '$.origin');
+  const body = stringAt(root.body, '$.body');
+  if (!SHA256_HEX.test(body)) {
+    throw new CanonicalEncodingError('$.body', 'expected 64 lowercase hex characters');
+  }
+  return {
+    body,
+    dot: { region: stringAt(dot.region, '$.dot.region'), n: integerAt(dot.n, '$.dot.n') },
+    deps: versionVectorAt(root.deps, '$.deps'),
     residency: residencyAt(root.residency, '$.residency'),
     origin: {
       region: stringAt(origin.region, '$.origin.region'),

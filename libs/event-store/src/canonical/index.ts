@@ -1,2 +1,13 @@
 export { CanonicalEncodingError, canonicalJson, isCanonicalJson } from './canonical-json';
-export { chainHash, eventDigest, GENESIS_HASH, type DigestInput } from './event-digest';
+export {
+  bodyDigest,
+  bodyDigestOfCanonical,
+  chainHash,
+  envelopeDigest,
+  eventDigest,
+  GENESIS_HASH,
+  type BodyInput,
+  type CanonicalBodyInput,
+  type DigestInput,
+  type EnvelopeInput,
+} from './event-digest';

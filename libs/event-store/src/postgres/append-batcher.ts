@@ -1,7 +1,10 @@
 import { Pool } from 'pg';
 import type { HybridLogicalClock } from '@geode/clock';
+import { bodyDigestOfCanonical } from '../canonical';
 import { categoryOf, NewEvent } from '../event-envelope';
 import type { AppendOptions } from '../event-store.port';
+import type { CanonicalPayload } from '../validation';
+import type { CommitSignal } from './commit-signal';
 
 /** One append as the SQL function `geode_append_batch` takes it. */
 export interface AppendRequest {
@@ -10,21 +13,30 @@ export interface AppendRequest {
   expected: string;
   deps: Record<string, number> | null;
   meta: { home?: string; residency?: string[] | null; policy?: string } | null;
-  events: {
-    id: string;
-    type: string;
-    v: number;
-    data: unknown;
-    metadata: unknown;
-    hw: number;
-    hl: number;
-  }[];
+  events: AppendRequestEvent[];
 }
 
-/** An append as the SQL function takes it; each event gets the clock's next HLC. */
+export interface AppendRequestEvent {
+  id: string;
+  type: string;
+  v: number;
+  /** Canonical JSON text of the data and metadata, sent as they are. */
+  data: string;
+  metadata: string;
+  hw: number;
+  hl: number;
+  /** The body digest (docs/canonical-encoding.md §3.1), hex. */
+  bd: string;
+}
+
+/**
+ * An append as the SQL function takes it; each event gets the clock's next HLC
+ * and its body digest. `payloads` are the canonical texts `validateAppend` returned.
+ */
 export function toAppendRequest(
   streamId: string,
   events: NewEvent[],
+  payloads: CanonicalPayload[],
   options: AppendOptions,
   clock: HybridLogicalClock,
 ): AppendRequest {
@@ -37,19 +49,68 @@ export function toAppendRequest(
     meta: meta
       ? { home: meta.homeRegion, residency: meta.residency, policy: meta.mergePolicy }
       : null,
-    events: events.map((event) => {
+    events: events.map((event, i) => {
       const hlc = clock.now();
+      const id = event.eventId.toLowerCase();
+      const { data, metadata } = payloads[i];
       return {
-        id: event.eventId.toLowerCase(),
+        id,
         type: event.type,
         v: event.schemaVersion,
-        data: event.data,
-        metadata: event.metadata ?? {},
+        data,
+        metadata,
         hw: hlc.wallMs,
         hl: hlc.logical,
+        bd: bodyDigestOfCanonical({
+          eventId: id,
+          streamId,
+          type: event.type,
+          schemaVersion: event.schemaVersion,
+          hlc,
+          dataJson: data,
+          metadataJson: metadata,
+        }),
       };
     }),
   };
+}
+
+/**
+ * The JSON array the SQL function takes. Written by hand so that the payloads,
+ * canonical JSON text already, are not encoded a second time.
+ */
+export function encodeAppendRequests(requests: readonly AppendRequest[]): string {
+  let text = '[';
+  requests.forEach((request, r) => {
+    if (r > 0) text += ',';
+    text +=
+      `{"stream":${JSON.stringify(request.stream)},"category":${JSON.stringify(request.category)}` +
+      `,"expected":${JSON.stringify(request.expected)},"deps":${JSON.stringify(request.deps)}` +
+      `,"meta":${JSON.stringify(request.meta)},"events":[`;
+    request.events.forEach((event, e) => {
+      if (e > 0) text += ',';
+      text +=
+        `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"v":${event.v}` +
+        `,"data":${event.data},"metadata":${event.metadata},"hw":${event.hw},"hl":${event.hl}` +
+        `,"bd":${JSON.stringify(event.bd)}}`;
+    });
+    text += ']}';
+  });
+  return text + ']';
+}
+
+/**
+ * Calls `geode_append_batch` and reads, in the same statement, the id of the
+ * transaction it wrote in (`null`: it wrote nothing), for the commit signal.
+ * The subquery is not flattened (OFFSET 0), so the id is read after the call.
+ */
+export const APPEND_BATCH_SQL = `
+  SELECT r.results, pg_current_xact_id_if_assigned()::text AS tx
+    FROM (SELECT geode_append_batch($1, $2, $3) AS results OFFSET 0) r`;
+
+export interface AppendBatchRow {
+  results: AppendResponse[];
+  tx: string | null;
 }
 
 /** Its answer (see the SQL function for the statuses). */
@@ -90,6 +151,7 @@ export class AppendBatcher {
     private readonly pool: Pool,
     private readonly region: string,
     private readonly maxConcurrentBatches: number,
+    private readonly signal: CommitSignal,
   ) {}
 
   submit(request: AppendRequest): Promise<AppendResponse> {
@@ -117,10 +179,12 @@ export class AppendBatcher {
     );
     for (let attempt = 1; ; attempt++) {
       try {
-        const { rows } = await this.pool.query<{ results: AppendResponse[] }>(
-          'SELECT geode_append_batch($1, $2, false) AS results',
-          [this.region, JSON.stringify(batch.map((pending) => pending.request))],
-        );
+        const { rows } = await this.pool.query<AppendBatchRow>(APPEND_BATCH_SQL, [
+          this.region,
+          encodeAppendRequests(batch.map((pending) => pending.request)),
+          false,
+        ]);
+        this.signal.committed(rows[0].tx);
         rows[0].results.forEach((response, i) => batch[i].resolve(response));
         return;
       } catch (error) {

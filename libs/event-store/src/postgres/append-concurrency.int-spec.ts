@@ -9,6 +9,7 @@ import {
   StoreUnderTest,
 } from '../testing/postgres-event-store.factory';
 import { eventually } from '../testing/eventually';
+import { untilLogShows } from '../testing/log-horizon';
 import { OpenTransaction } from '../testing/open-transaction';
 import { sql } from '../testing/sql';
 import type { PostgresEventStore } from './postgres-event-store';
@@ -186,6 +187,7 @@ describe('PostgreSQL event store: appends under concurrency', () => {
     }
     const positions = writers.flatMap((w) => w.positions);
     expect(new Set(positions).size).toBe(total);
+    await untilLogShows(subject.store, total);
     const log = await subject.store.readAll({ limit: 10_000 });
     expect(log).toHaveLength(total);
     expect(new Set(log.map((entry) => entry.event.position))).toEqual(new Set(positions));

@@ -4,6 +4,8 @@ import {
   stream,
   StoreUnderTest,
 } from '../testing/postgres-event-store.factory';
+import { Client } from 'pg';
+import { createTestDatabase, TestDatabase } from '../../../../test/support/test-postgres';
 import { eventually, sleep } from '../testing/eventually';
 import { OpenTransaction } from '../testing/open-transaction';
 import type { LogEntry } from '../event-store.port';
@@ -101,6 +103,45 @@ describe('gap-safety: a transaction that takes its positions early and commits l
       });
     } finally {
       await sequencer.stop();
+    }
+  });
+});
+
+describe('the log horizon counts only transactions that may write in this database', () => {
+  let subject: StoreUnderTest;
+  let elsewhere: TestDatabase;
+  beforeEach(async () => {
+    subject = await createStoreUnderTest();
+    elsewhere = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await subject.close();
+    await elsewhere.drop();
+  });
+
+  it('is not held back by a transaction open in another database of the server', async () => {
+    const other = new Client({ connectionString: elsewhere.url });
+    await other.connect();
+    const sequencer = new Sequencer({ url: subject.database.url, region: 'eu-west-1' });
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()'); // running, with an id older than ours
+      const event = deposit('1');
+      await subject.store.append(stream(), [event], { expectedRevision: 'no_stream' });
+
+      expect((await subject.store.readAll()).map((e) => e.event.eventId)).toEqual([event.eventId]);
+      sequencer.start();
+      await eventually('stamped while the other transaction runs', async () =>
+        (await subject.store.knowledge())['eu-west-1'] === 1 ? true : undefined,
+      );
+      const { rows } = await other.query<{ open: boolean }>(
+        'SELECT pg_current_xact_id_if_assigned() IS NOT NULL AS open',
+      );
+      expect(rows[0].open).toBe(true); // it ran throughout
+    } finally {
+      await sequencer.stop();
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
     }
   });
 });

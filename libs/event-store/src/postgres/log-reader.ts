@@ -14,7 +14,8 @@ import { EVENT_COLUMNS, EVENTS_WITH_ORIGIN, EventRow, toLogEntry } from './event
  * Reads the local log gap-safely (ADR 0004). Positions come from a sequence at
  * insert and transactions commit out of order, so the log order is
  * `(tx_id, position)` and a read returns only rows whose transaction is older
- * than every transaction still running (`pg_snapshot_xmin`): no row can ever
+ * than every transaction still running that may write here
+ * (`geode_log_horizon()`, in the read's own snapshot): no row can ever
  * appear behind a checkpoint that a reader has passed.
  */
 export async function readLogPage(
@@ -38,7 +39,7 @@ export async function readLogPage(
     `SELECT ${EVENT_COLUMNS}
        FROM ${EVENTS_WITH_ORIGIN}
       WHERE (e.tx_id, e.position) > ($1::xid8, $2::bigint)
-        AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+        AND e.tx_id < (SELECT geode_log_horizon())
         ${matches}
       ORDER BY e.tx_id, e.position
       LIMIT $3`,
@@ -49,9 +50,7 @@ export async function readLogPage(
 
 /** The oldest transaction still running: every row below it is final. */
 export async function logHorizon(pool: Pool): Promise<bigint> {
-  const { rows } = await pool.query<{ xmin: string }>(
-    `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`,
-  );
+  const { rows } = await pool.query<{ xmin: string }>(`SELECT geode_log_horizon()::text AS xmin`);
   return BigInt(rows[0].xmin);
 }
 

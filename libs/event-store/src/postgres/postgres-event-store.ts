@@ -15,7 +15,9 @@ import type {
   AppendResult,
   ApplyReplicatedResult,
   ChainVerification,
+  EventLocation,
   EventStore,
+  LogCheckpoint,
   LogEntry,
   ReadAllOptions,
   ReadStreamOptions,
@@ -29,12 +31,33 @@ import type {
   ExpectedRevision,
 } from '../event-store.port';
 import { LOG_START } from '../event-store.port';
-import { assertStreamId, Limits, validateAppend, validateStreamMetadata } from '../validation';
-import { AppendBatcher, AppendRequest, AppendResponse, toAppendRequest } from './append-batcher';
+import {
+  assertStreamId,
+  CanonicalPayload,
+  Limits,
+  validateAppend,
+  validateStreamMetadata,
+} from '../validation';
+import {
+  APPEND_BATCH_SQL,
+  AppendBatchRow,
+  AppendBatcher,
+  AppendRequest,
+  AppendResponse,
+  encodeAppendRequests,
+  toAppendRequest,
+} from './append-batcher';
+import { CommitSignal } from './commit-signal';
 import { applyReplicatedEntries } from './replicated-apply';
 import { verifyOriginChain } from './chain-verifier';
 import { readOriginLog, toReplicationEntry } from './origin-log';
-import { EVENT_COLUMNS, EVENTS_WITH_ORIGIN, EventRow, toStoredEvent } from './event-rows';
+import {
+  checkpointOf,
+  EVENT_COLUMNS,
+  EVENTS_WITH_ORIGIN,
+  EventRow,
+  toStoredEvent,
+} from './event-rows';
 import { LogNotifier, readLogPage, subscribeToLog } from './log-reader';
 
 export interface PostgresEventStoreOptions {
@@ -45,19 +68,27 @@ export interface PostgresEventStoreOptions {
   poolSize?: number;
   /** Bytes of JSON data + metadata per event; default 1 MiB. */
   maxEventBytes?: number;
-  /** Group-commit transactions in flight at once; default 2. */
+  /** Group-commit transactions in flight at once; default 4. */
   concurrentBatches?: number;
+  /**
+   * Commits within this many ms of a notification to log readers are folded
+   * into the next one (ADR 0010); default 3.
+   */
+  notifyIntervalMs?: number;
 }
 
 /** The store's own event types; callers cannot append `$` types. */
 export const STREAM_DELETED_TYPE = '$stream.deleted';
 
 const DEFAULT_MAX_EVENT_BYTES = 1024 * 1024;
+const DEFAULT_NOTIFY_INTERVAL_MS = 3;
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_PAGE = 10_000;
 
 /** The PostgreSQL adapter of `EventStore` (ADR 0004). Needs `eventStoreMigrations`. */
 export class PostgresEventStore implements EventStore {
   private readonly batcher: AppendBatcher;
+  private readonly commits: CommitSignal;
   private readonly limits: Limits;
 
   private constructor(
@@ -68,7 +99,8 @@ export class PostgresEventStore implements EventStore {
     options: PostgresEventStoreOptions,
   ) {
     this.limits = { maxEventBytes: options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES };
-    this.batcher = new AppendBatcher(pool, region, options.concurrentBatches ?? 4);
+    this.commits = new CommitSignal(pool, options.notifyIntervalMs ?? DEFAULT_NOTIFY_INTERVAL_MS);
+    this.batcher = new AppendBatcher(pool, region, options.concurrentBatches ?? 4, this.commits);
   }
 
   static async create(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -89,6 +121,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    await this.commits.flush();
     await this.notifier.close();
     await this.pool.end();
   }
@@ -98,15 +131,15 @@ export class PostgresEventStore implements EventStore {
     events: NewEvent[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    validateAppend(streamId, events, options, this.limits);
-    const request = this.toRequest(streamId, events, options);
+    const payloads = validateAppend(streamId, events, options, this.limits);
+    const request = this.toRequest(streamId, events, payloads, options);
     const response = await this.batcher.submit(request);
     return this.toResult(streamId, options.expectedRevision, request, response);
   }
 
   async appendMany(appends: StreamAppend[]): Promise<AppendResult[]> {
     if (!Array.isArray(appends) || appends.length === 0) return [];
-    appends.forEach(({ streamId, events, options }) =>
+    const payloads = appends.map(({ streamId, events, options }) =>
       validateAppend(streamId, events, options, this.limits),
     );
     const streams = appends.map((a) => a.streamId);
@@ -116,14 +149,16 @@ export class PostgresEventStore implements EventStore {
     // Lock order = stream order, as in group commit.
     const order = appends.map((_, i) => i).sort((a, b) => (streams[a] < streams[b] ? -1 : 1));
     const requests = order.map((i) =>
-      this.toRequest(appends[i].streamId, appends[i].events, appends[i].options),
+      this.toRequest(appends[i].streamId, appends[i].events, payloads[i], appends[i].options),
     );
     let responses: AppendResponse[];
     try {
-      const { rows } = await this.pool.query<{ results: AppendResponse[] }>(
-        'SELECT geode_append_batch($1, $2, true) AS results',
-        [this.region, JSON.stringify(requests)],
-      );
+      const { rows } = await this.pool.query<AppendBatchRow>(APPEND_BATCH_SQL, [
+        this.region,
+        encodeAppendRequests(requests),
+        true,
+      ]);
+      this.commits.committed(rows[0].tx);
       responses = rows[0].results;
     } catch (error) {
       if ((error as { code?: string }).code !== 'GE001') throw error;
@@ -179,6 +214,8 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<LogEntry[]> {
+    // This store's own NOTIFY, in flight, would hide its latest commits (read-your-writes).
+    await this.commits.settled();
     return readLogPage(
       this.pool,
       options.after ?? LOG_START,
@@ -235,18 +272,24 @@ export class PostgresEventStore implements EventStore {
       schemaVersion: 1,
       data: { reason: String(options.reason ?? '') },
     };
-    validateAppend(streamId, [marker], { expectedRevision: options.expectedRevision }, this.limits);
-    const request = this.toRequest(streamId, [marker], {
+    const payloads = validateAppend(
+      streamId,
+      [marker],
+      { expectedRevision: options.expectedRevision },
+      this.limits,
+    );
+    // Validated like any event, stored (and digested) under the reserved name.
+    const request = this.toRequest(streamId, [{ ...marker, type: STREAM_DELETED_TYPE }], payloads, {
       expectedRevision: options.expectedRevision,
     });
-    request.events[0].type = STREAM_DELETED_TYPE;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ results: AppendResponse[] }>(
-        'SELECT geode_append_batch($1, $2, false) AS results',
-        [this.region, JSON.stringify([request])],
-      );
+      const { rows } = await client.query<AppendBatchRow>(APPEND_BATCH_SQL, [
+        this.region,
+        encodeAppendRequests([request]),
+        false,
+      ]);
       const response = rows[0].results[0];
       if (response.status === 'ok') {
         await client.query(
@@ -255,6 +298,7 @@ export class PostgresEventStore implements EventStore {
         );
       }
       await client.query(response.status === 'ok' ? 'COMMIT' : 'ROLLBACK');
+      if (response.status === 'ok') this.commits.committed(rows[0].tx);
       return this.toResult(streamId, options.expectedRevision, request, response);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -314,6 +358,53 @@ export class PostgresEventStore implements EventStore {
     return verifyOriginChain(this.pool, origin, fromSeq);
   }
 
+  async locate(ref: EventLocation): Promise<LogCheckpoint | null> {
+    if (ref !== null && typeof ref === 'object' && 'eventId' in ref) {
+      if (typeof ref.eventId !== 'string' || !EVENT_ID.test(ref.eventId))
+        throw new InvalidEvent('locate: eventId must be a UUID');
+      const { rows } = await this.pool.query<{ tx_id: string; position: string }>(
+        `SELECT tx_id::text AS tx_id, position FROM geode_events WHERE event_id = $1`,
+        [ref.eventId],
+      );
+      if (rows.length) return checkpointOf(rows[0]);
+      // Held only as an origin log entry: a redacted marker (or a deleted event).
+      const stamped = await this.pool.query<{ origin_region: string; origin_seq: string }>(
+        `SELECT origin_region, origin_seq FROM geode_origin_log WHERE event_id = $1`,
+        [ref.eventId],
+      );
+      if (!stamped.rows.length) return null;
+      const { origin_region, origin_seq } = stamped.rows[0];
+      return this.locateInOrigin(origin_region, Number(origin_seq));
+    }
+    const { origin, seq } = (ref ?? {}) as { origin?: unknown; seq?: unknown };
+    if (typeof origin !== 'string' || !Number.isSafeInteger(seq) || (seq as number) < 1)
+      throw new InvalidEvent('locate: give { eventId } or { origin, seq } with seq ≥ 1');
+    return this.locateInOrigin(origin, seq as number);
+  }
+
+  private async locateInOrigin(origin: string, seq: number): Promise<LogCheckpoint | null> {
+    const { rows } = await this.pool.query<{
+      held: boolean;
+      tx_id: string | null;
+      position: string | null;
+    }>(
+      `SELECT coalesce((SELECT k.seq >= $2 FROM geode_knowledge k WHERE k.origin_region = $1), false) AS held,
+              latest.tx_id, latest.position
+         FROM (SELECT 1) AS one
+         LEFT JOIN LATERAL (
+           SELECT e.tx_id::text AS tx_id, e.position
+             FROM geode_origin_log o JOIN geode_events e ON e.event_id = o.event_id
+            WHERE o.origin_region = $1 AND o.origin_seq <= $2
+            ORDER BY o.origin_seq DESC LIMIT 1) AS latest ON true`,
+      [origin, seq],
+    );
+    const row = rows[0];
+    if (!row.held) return null;
+    return row.tx_id === null || row.position === null
+      ? LOG_START
+      : checkpointOf({ tx_id: row.tx_id, position: row.position });
+  }
+
   private async withTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
@@ -329,8 +420,13 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private toRequest(streamId: string, events: NewEvent[], options: AppendOptions): AppendRequest {
-    return toAppendRequest(streamId, events, options, this.clock);
+  private toRequest(
+    streamId: string,
+    events: NewEvent[],
+    payloads: CanonicalPayload[],
+    options: AppendOptions,
+  ): AppendRequest {
+    return toAppendRequest(streamId, events, payloads, options, this.clock);
   }
 
   private toResult(

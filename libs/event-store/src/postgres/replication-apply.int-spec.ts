@@ -9,6 +9,7 @@ import {
   stream,
   StoreUnderTest,
 } from '../testing/postgres-event-store.factory';
+import { untilLogShows } from '../testing/log-horizon';
 import { sql } from '../testing/sql';
 
 type Entry = ReplicatedEvent | RedactedMarker;
@@ -102,6 +103,7 @@ describe('PostgreSQL event store: applying replicated entries from another regio
       ).toBe(true);
     }
     // The receiver's own log holds them in origin order.
+    await untilLogShows(us.store, 8);
     const log = await us.store.readAll();
     expect(log.map((e) => e.event.origin?.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(await us.store.verifyChain(EU)).toEqual({ origin: EU, checked: 8, firstBroken: null });

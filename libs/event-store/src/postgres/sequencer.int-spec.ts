@@ -6,6 +6,7 @@ import {
 } from '../testing/postgres-event-store.factory';
 import { eventually, sleep } from '../testing/eventually';
 import { sql } from '../testing/sql';
+import { bodyDigest } from '../canonical';
 import { Sequencer } from './sequencer';
 
 const until = (probe: () => Promise<boolean> | boolean, timeoutMs = 15_000) =>
@@ -71,6 +72,53 @@ describe('Sequencer', () => {
       [40, false],
     ]);
     expect(lags).toHaveLength(40);
+  });
+
+  it('stamps from the body digest its writer stored, which is the digest of the stored body', async () => {
+    const id = stream();
+    await subject.store.append(id, [deposit('1'), deposit('2', { metadata: {} })], {
+      expectedRevision: 'no_stream',
+    });
+    const rows = await sql<{ body: string; event_id: string }>(
+      subject.database.url,
+      `SELECT encode(body_digest, 'hex') AS body, event_id FROM geode_events ORDER BY revision`,
+    );
+    const events = await subject.store.readStream(id);
+    expect(rows.map((row) => row.body)).toEqual(events.map((event) => bodyDigest(event)));
+    startSequencer();
+    await until(async () => (await stampedUpTo()) === 2);
+    expect((await subject.store.verifyChain('eu-west-1')).firstBroken).toBeNull();
+  });
+
+  it('stamps rows written without a body digest (before it was stored) from their content', async () => {
+    await subject.store.append(stream(), [deposit('1'), deposit('2')], {
+      expectedRevision: 'no_stream',
+    });
+    await sql(subject.database.url, `UPDATE geode_events SET body_digest = NULL`);
+    startSequencer();
+    await until(async () => (await stampedUpTo()) === 2);
+    expect(await subject.store.verifyChain('eu-west-1')).toEqual({
+      origin: 'eu-west-1',
+      checked: 2,
+      firstBroken: null,
+    });
+  });
+
+  it('never takes a stored body digest for the content: one that lies is caught by verification', async () => {
+    await subject.store.append(stream(), [deposit('1'), deposit('2')], {
+      expectedRevision: 'no_stream',
+    });
+    // The payload changed after the append, its stored body digest did not.
+    await sql(
+      subject.database.url,
+      `UPDATE geode_events SET data = jsonb_set(data, '{amount}', '"999"') WHERE data->>'amount' = '2'`,
+    );
+    startSequencer();
+    await until(async () => (await stampedUpTo()) === 2);
+    expect((await subject.store.verifyChain('eu-west-1')).firstBroken).toEqual({
+      seq: 2,
+      reason: 'stored event does not match its digest (altered)',
+    });
   });
 
   it('lets exactly one of two sequencers stamp; the standby takes over when the leader dies mid-stream', async () => {

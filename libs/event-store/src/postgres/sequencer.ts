@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 // The key file alone: the sequencer runs in a worker thread, which should not load Nest and TypeORM.
 import { AdvisoryLock } from '../../../database/src/advisory-locks';
-import { chainHash, eventDigest, GENESIS_HASH } from '../canonical';
+import { bodyDigest, chainHash, envelopeDigest, GENESIS_HASH } from '../canonical';
 import type { JsonObject, VersionVector } from '../event-envelope';
 
 export interface SequencerLog {
@@ -27,28 +27,45 @@ export interface SequencerOptions {
   onLeadership?: (leader: boolean) => void;
 }
 
+/**
+ * The sequencer's state and, when there are any, one event of the log past its
+ * checkpoint (`position` null: none). Events decided here (`mine`) carry what
+ * their envelope needs; `body` is null for rows written without a body digest
+ * (before migration AppendBodyDigest), whose content is read separately.
+ */
 interface CandidateRow {
-  position: string;
+  xmin: string;
+  seq: string | null;
+  hash: string | null;
+  position: string | null;
   tx_id: string;
-  is_local: boolean;
+  mine: boolean;
   event_id: string;
   stream_id: string;
-  type: string | null;
-  schema_version: number | null;
-  data: JsonObject | null;
-  metadata: JsonObject | null;
   dot_n: string | null;
   deps: VersionVector | null;
-  hlc_wall: string | null;
-  hlc_logical: number | null;
   residency: string[] | null;
+  body: string | null;
   lag_ms: number;
+}
+
+interface LegacyRow {
+  event_id: string;
+  stream_id: string;
+  type: string;
+  schema_version: number;
+  data: JsonObject;
+  metadata: JsonObject;
+  hlc_wall: string;
+  hlc_logical: number;
 }
 
 const CHECKPOINT = 'sequencer';
 const IDLE_RECHECK_MS = 1_000;
 /** Under steady load, wait this long after a partial batch so the next one is worth a transaction. */
-const GATHER_MS = 25;
+const GATHER_MS = 10;
+/** A batch at least this big means stamping is busy: the next one starts without gathering. */
+const BUSY_BATCH = 250;
 const BLOCKED_BACKOFF_MS = [1, 2, 5, 10, 20, 50];
 const silent: SequencerLog = { info: () => undefined, warn: () => undefined };
 
@@ -64,7 +81,10 @@ export class Sequencer {
   private client?: Client;
   private stopped = false;
   private running?: Promise<void>;
+  /** Ends the current pause early on a notification (not set while gathering). */
   private wake?: () => void;
+  /** Ends the current pause early whatever it is (stop, a connection error). */
+  private interrupt?: () => void;
   private latestTx = 0n;
   /** Counts wake-ups, so a wake that comes while a batch runs is not lost. */
   private wakes = 0;
@@ -82,7 +102,7 @@ export class Sequencer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.interrupt?.();
     await this.client?.end().catch(() => undefined);
     await this.running;
   }
@@ -124,7 +144,7 @@ export class Sequencer {
         connectionString: this.options.url,
         application_name: `geode-${this.options.region}-sequencer`,
       });
-      client.on('error', () => this.wake?.());
+      client.on('error', () => this.interrupt?.());
       await client.connect();
       this.client = client;
       for (;;) {
@@ -154,7 +174,10 @@ export class Sequencer {
       const { stamped, full, horizon } = await this.stampBatch(client);
       if (full) continue;
       if (this.wakes !== seen) {
-        await this.pause(GATHER_MS);
+        // More commits came while this batch ran. After a small batch, let them
+        // gather (one transaction for many commits, not one per notification);
+        // after a big one, go on at once: its own duration did the gathering.
+        if (stamped < BUSY_BATCH) await this.pause(GATHER_MS, false);
         continue;
       }
       if (stamped > 0) blocked = 0;
@@ -168,122 +191,156 @@ export class Sequencer {
     }
   }
 
-  /** One transaction: stamp up to a batch of this region's events, in log order. */
+  /**
+   * Stamps up to a batch of this region's events, in log order: one statement
+   * reads the state and the events below the horizon, one statement (atomic
+   * on its own) writes the stamps, the region's knowledge and the checkpoint.
+   * Both run on the connection that holds the lease.
+   */
   async stampBatch(client: Client): Promise<{ stamped: number; full: boolean; horizon: bigint }> {
     const region = this.options.region;
     const limit = this.options.batchSize ?? 2_000;
-    await client.query('BEGIN');
-    try {
-      // Reads first, before this transaction has an id of its own.
-      const { rows: stateRows } = await client.query<{
-        xmin: string;
-        tx_id: string | null;
-        position: string | null;
-        seq: string | null;
-        hash: string | null;
-      }>(
-        `SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, c.tx_id::text, c.position,
+    const { rows } = await client.query<CandidateRow>(
+      `WITH state AS MATERIALIZED ( -- one horizon, for the filter and for the caller
+         SELECT geode_log_horizon() AS xmin,
+                coalesce(c.tx_id, '0'::xid8) AS after_tx, coalesce(c.position, 0) AS after_position,
                 k.seq, encode(k.hash, 'hex') AS hash
            FROM (SELECT 1) one
            LEFT JOIN geode_checkpoints c ON c.name = $1
-           LEFT JOIN geode_knowledge k ON k.origin_region = $2`,
-        [CHECKPOINT, region],
-      );
-      const state = stateRows[0];
-      const horizon = state.xmin;
-      const after = { tx_id: state.tx_id ?? '0', position: state.position ?? '0' };
-      const { rows } = await client.query<CandidateRow>(
-        `SELECT e.position, e.tx_id::text AS tx_id, e.is_local, e.event_id, e.stream_id,
-                CASE WHEN mine THEN e.type END AS type, CASE WHEN mine THEN e.schema_version END AS schema_version,
-                CASE WHEN mine THEN e.data END AS data, CASE WHEN mine THEN e.metadata END AS metadata,
-                CASE WHEN mine THEN e.dot_n END AS dot_n, CASE WHEN mine THEN e.deps END AS deps,
-                CASE WHEN mine THEN e.hlc_wall END AS hlc_wall, CASE WHEN mine THEN e.hlc_logical END AS hlc_logical,
-                CASE WHEN mine THEN e.residency END AS residency,
-                extract(epoch FROM clock_timestamp() - e.recorded_at) * 1000 AS lag_ms
-           FROM geode_events e, LATERAL (SELECT e.is_local AND e.dot_region = $4) AS m(mine)
-          WHERE (e.tx_id, e.position) > ($1::xid8, $2::bigint) AND e.tx_id < $3::xid8
-          ORDER BY e.tx_id, e.position
-          LIMIT $5`,
-        [after.tx_id, after.position, horizon, region, limit],
-      );
-      if (!rows.length) {
-        await client.query('COMMIT');
-        return { stamped: 0, full: false, horizon: BigInt(horizon) };
-      }
-      let seq = state.seq === null ? 0 : Number(state.seq);
-      let hash = state.hash ?? GENESIS_HASH;
-      const entries: object[] = [];
-      const lagsMs: number[] = [];
-      for (const row of rows) {
-        if (!row.type) continue; // replicated, or not decided here: stamped by its origin
-        seq += 1;
-        const digest = eventDigest({
-          eventId: row.event_id,
-          streamId: row.stream_id,
-          type: row.type,
-          schemaVersion: row.schema_version!,
-          data: row.data!,
-          metadata: row.metadata!,
-          dot: { region, n: Number(row.dot_n) },
-          deps: row.deps!,
-          hlc: { wallMs: Number(row.hlc_wall), logical: row.hlc_logical! },
-          residency: row.residency,
-          origin: { region, seq },
-        });
-        hash = chainHash(hash, digest);
-        entries.push({
-          origin_seq: seq,
-          event_id: row.event_id,
-          stream_id: row.stream_id,
-          digest,
-          hash,
-        });
-        lagsMs.push(Number(row.lag_ms));
-      }
-      const last = rows[rows.length - 1];
-      // One statement writes the stamps, the region's knowledge and the checkpoint.
-      await client.query(
-        `WITH stamps AS (
-           INSERT INTO geode_origin_log (origin_region, origin_seq, event_id, stream_id, digest, hash)
-           SELECT $1::text, x.origin_seq, x.event_id, x.stream_id, decode(x.digest, 'hex'), decode(x.hash, 'hex')
-             FROM jsonb_to_recordset($2::jsonb)
-               AS x(origin_seq bigint, event_id uuid, stream_id text, digest text, hash text)
-           RETURNING 1
-         ), head AS (
-           INSERT INTO geode_knowledge (origin_region, seq, hash)
-           SELECT $1::text, $3::bigint, decode($4::text, 'hex') WHERE $3::bigint > 0
-           ON CONFLICT (origin_region) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = now()
-           RETURNING 1
-         ), checkpoint AS (
-           INSERT INTO geode_checkpoints (name, tx_id, position) VALUES ($5::text, $6::xid8, $7::bigint)
-           ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()
-           RETURNING 1
-         )
-         SELECT (SELECT count(*) FROM stamps) AS stamped,
-                CASE WHEN (SELECT count(*) FROM stamps) > 0 THEN pg_notify('geode_stamped', $1::text || ':' || $3::text) END`,
-        [region, JSON.stringify(entries), seq, hash, CHECKPOINT, last.tx_id, last.position],
-      );
-      await client.query('COMMIT');
-      if (entries.length) this.options.onBatch?.({ stamped: entries.length, lagsMs, lastSeq: seq });
-      return { stamped: entries.length, full: rows.length === limit, horizon: BigInt(horizon) };
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+           LEFT JOIN geode_knowledge k ON k.origin_region = $2
+       )
+       SELECT s.xmin::text AS xmin, s.seq, s.hash, e.*
+         FROM state s
+         LEFT JOIN LATERAL (
+           SELECT e.position, e.tx_id::text AS tx_id, m.mine, e.event_id, e.stream_id,
+                  CASE WHEN mine THEN e.dot_n END AS dot_n, CASE WHEN mine THEN e.deps END AS deps,
+                  CASE WHEN mine THEN e.residency END AS residency,
+                  CASE WHEN mine THEN encode(e.body_digest, 'hex') END AS body,
+                  (extract(epoch FROM clock_timestamp() - e.recorded_at) * 1000)::float8 AS lag_ms
+             FROM geode_events e, LATERAL (SELECT e.is_local AND e.dot_region = $2) AS m(mine)
+            WHERE (e.tx_id, e.position) > (s.after_tx, s.after_position) AND e.tx_id < s.xmin
+            ORDER BY e.tx_id, e.position
+            LIMIT $3
+         ) e ON true`,
+      [CHECKPOINT, region, limit],
+    );
+    const horizon = BigInt(rows[0].xmin);
+    const events = rows[0].position === null ? [] : rows;
+    if (!events.length) return { stamped: 0, full: false, horizon };
+    let seq = rows[0].seq === null ? 0 : Number(rows[0].seq);
+    let hash = rows[0].hash ?? GENESIS_HASH;
+    const legacyBodies = await this.legacyBodyDigests(client, events);
+    const firstSeq = seq + 1;
+    const ids: string[] = [];
+    const streams: string[] = [];
+    const digests: string[] = [];
+    const hashes: string[] = [];
+    const lagsMs: number[] = [];
+    for (const row of events) {
+      if (!row.mine) continue; // replicated, or not decided here: stamped by its origin
+      seq += 1;
+      const digest = envelopeDigest({
+        body: row.body ?? legacyBodies.get(row.event_id)!,
+        dot: { region, n: Number(row.dot_n) },
+        deps: row.deps!,
+        residency: row.residency,
+        origin: { region, seq },
+      });
+      hash = chainHash(hash, digest);
+      if (row.stream_id.includes(',')) throw new Error(`stream id ${row.stream_id} holds a comma`);
+      ids.push(row.event_id);
+      streams.push(row.stream_id);
+      digests.push(digest);
+      hashes.push(hash);
+      lagsMs.push(row.lag_ms);
     }
+    const last = events[events.length - 1];
+    // One statement writes the stamps, the region's knowledge and the checkpoint.
+    // The columns go as comma-joined text, split by the server: sent as arrays,
+    // every element would be escaped one by one. None holds a comma (UUIDs,
+    // hex, stream ids by their pattern; checked above).
+    await client.query(
+      `WITH stamps AS (
+         INSERT INTO geode_origin_log (origin_region, origin_seq, event_id, stream_id, digest, hash)
+         SELECT $1::text, $7::bigint + x.i - 1, x.event_id::uuid, x.stream_id,
+                decode(x.digest, 'hex'), decode(x.hash, 'hex')
+           FROM unnest(string_to_array($8, ','), string_to_array($9, ','),
+                       string_to_array($10, ','), string_to_array($11, ','))
+                WITH ORDINALITY AS x(event_id, stream_id, digest, hash, i)
+         RETURNING 1
+       ), head AS (
+         INSERT INTO geode_knowledge (origin_region, seq, hash)
+         SELECT $1::text, $2::bigint, decode($3::text, 'hex') WHERE $2::bigint > 0
+         ON CONFLICT (origin_region) DO UPDATE SET seq = EXCLUDED.seq, hash = EXCLUDED.hash, updated_at = now()
+         RETURNING 1
+       ), checkpoint AS (
+         INSERT INTO geode_checkpoints (name, tx_id, position) VALUES ($4::text, $5::xid8, $6::bigint)
+         ON CONFLICT (name) DO UPDATE SET tx_id = EXCLUDED.tx_id, position = EXCLUDED.position, updated_at = now()
+         RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM stamps) AS stamped,
+              CASE WHEN (SELECT count(*) FROM stamps) > 0 THEN pg_notify('geode_stamped', $1::text || ':' || $2::text) END`,
+      [
+        region,
+        seq,
+        hash,
+        CHECKPOINT,
+        last.tx_id,
+        last.position,
+        firstSeq,
+        ids.join(','),
+        streams.join(','),
+        digests.join(','),
+        hashes.join(','),
+      ],
+    );
+    const stamped = ids.length;
+    if (stamped) this.options.onBatch?.({ stamped, lagsMs, lastSeq: seq });
+    return { stamped, full: events.length === limit, horizon };
   }
 
-  private pause(ms: number): Promise<void> {
+  /** Body digests of rows appended before they were stored, from the rows' content. */
+  private async legacyBodyDigests(
+    client: Client,
+    rows: CandidateRow[],
+  ): Promise<Map<string, string>> {
+    const ids = rows.filter((row) => row.mine && row.body === null).map((row) => row.event_id);
+    if (!ids.length) return new Map();
+    const { rows: legacy } = await client.query<LegacyRow>(
+      `SELECT event_id, stream_id, type, schema_version, data, metadata, hlc_wall, hlc_logical
+         FROM geode_events WHERE event_id = ANY ($1::uuid[])`,
+      [ids],
+    );
+    return new Map(legacy.map((row) => [row.event_id, legacyBodyDigest(row)]));
+  }
+
+  private pause(ms: number, byNotification = true): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      this.wake = done;
+      this.wake = byNotification ? done : undefined;
+      this.interrupt = done;
+      if (this.stopped) done();
     });
   }
 }
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A row appended before body digests were stored: its body is digested from its content. */
+function legacyBodyDigest(row: LegacyRow): string {
+  return bodyDigest({
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    type: row.type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    hlc: { wallMs: Number(row.hlc_wall), logical: row.hlc_logical },
+  });
 }

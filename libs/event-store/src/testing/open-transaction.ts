@@ -3,10 +3,15 @@ import { HybridLogicalClock, systemWallClock } from '@geode/clock';
 import type { NewEvent } from '../event-envelope';
 import type { AppendOptions } from '../event-store.port';
 import {
+  APPEND_BATCH_SQL,
+  encodeAppendRequests,
   toAppendRequest,
+  type AppendBatchRow,
   type AppendRequest,
   type AppendResponse,
 } from '../postgres/append-batcher';
+import { LOG_CHANNEL } from '../postgres/commit-signal';
+import { validateAppend } from '../validation';
 
 const clock = new HybridLogicalClock(systemWallClock);
 
@@ -16,7 +21,8 @@ export function appendRequest(
   events: NewEvent[],
   options: AppendOptions,
 ): AppendRequest {
-  return toAppendRequest(streamId, events, options, clock);
+  const payloads = validateAppend(streamId, events, options, { maxEventBytes: 1024 * 1024 });
+  return toAppendRequest(streamId, events, payloads, options, clock);
 }
 
 /**
@@ -54,15 +60,26 @@ export class OpenTransaction {
     events: NewEvent[],
     options: AppendOptions = { expectedRevision: 'any' },
   ): Promise<AppendResponse> {
-    const { rows } = await this.client.query<{ results: AppendResponse[] }>(
-      'SELECT geode_append_batch($1, $2, false) AS results',
-      [region, JSON.stringify([appendRequest(streamId, events, options)])],
-    );
+    const { rows } = await this.client.query<AppendBatchRow>(APPEND_BATCH_SQL, [
+      region,
+      encodeAppendRequests([appendRequest(streamId, events, options)]),
+      false,
+    ]);
     return rows[0].results[0];
   }
 
+  /** Commits, and then wakes log readers as the store does after its commits. */
   async commit(): Promise<void> {
-    await this.end('COMMIT');
+    try {
+      const { rows } = await this.client.query<{ tx: string | null }>(
+        'SELECT pg_current_xact_id_if_assigned()::text AS tx',
+      );
+      await this.client.query('COMMIT');
+      if (rows[0].tx !== null)
+        await this.client.query('SELECT pg_notify($1, $2)', [LOG_CHANNEL, rows[0].tx]);
+    } finally {
+      await this.client.end();
+    }
   }
 
   async rollback(): Promise<void> {

@@ -1,4 +1,5 @@
 import { EventStore1764150000000 } from './1764150000000-event-store';
+import { AppendBodyDigest1795717200000 } from './1795717200000-append-body-digest';
 
 /** The event store's migrations, in order; apps list them among their own. */
-export const eventStoreMigrations = [EventStore1764150000000];
+export const eventStoreMigrations = [EventStore1764150000000, AppendBodyDigest1795717200000];
