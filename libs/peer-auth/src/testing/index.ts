@@ -1,0 +1,2 @@
+export * from './dev-certs';
+export * from './peer-keys';
