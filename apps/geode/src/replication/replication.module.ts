@@ -1,0 +1,54 @@
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { systemWallClock } from '@geode/clock';
+import { METRICS_REGISTRY } from '@geode/observability';
+import { ChangeSignal, LagTracker, ReplicationMetrics } from '@geode/replication';
+import type { Registry } from 'prom-client';
+import { WALL_CLOCK, wallClockProvider } from '../clock/wall-clock.provider';
+import type { GeodeConfig } from '../config/geode-config';
+import { PeerAcknowledgements } from './peer-acknowledgements';
+import { REPLICATION_DATABASE_URL, ReplicationLinks } from './replication-links';
+import { ReplicationController } from './replication.controller';
+
+export interface ReplicationModuleOptions {
+  config: GeodeConfig;
+  databaseUrl: string;
+}
+
+/**
+ * Replication between geodes: the feed this geode serves, and one puller per
+ * peer. Needs `PeerAuthModule` (its guard protects the feed; its
+ * `PEER_CLIENT_AUTH` signs the pullers' requests).
+ */
+@Module({})
+export class ReplicationModule {
+  static forRoot({ databaseUrl }: ReplicationModuleOptions): DynamicModule {
+    return {
+      module: ReplicationModule,
+      controllers: [ReplicationController],
+      providers: [
+        wallClockProvider,
+        { provide: REPLICATION_DATABASE_URL, useValue: databaseUrl },
+        {
+          provide: LagTracker,
+          inject: [WALL_CLOCK],
+          useFactory: (clock: typeof systemWallClock) => new LagTracker(clock),
+        },
+        {
+          provide: ReplicationMetrics,
+          inject: [{ token: METRICS_REGISTRY, optional: true }, LagTracker],
+          useFactory: (registry: Registry | undefined, lag: LagTracker) =>
+            new ReplicationMetrics(registry, lag),
+        },
+        {
+          provide: ChangeSignal,
+          useFactory: () => {
+            const logger = new Logger('Replication');
+            return new ChangeSignal(databaseUrl, { warn: (message) => logger.warn(message) });
+          },
+        },
+        PeerAcknowledgements,
+        ReplicationLinks,
+      ],
+    };
+  }
+}

@@ -1,0 +1,440 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { Agent, request as undiciRequest } from 'undici';
+import { round, type BenchRow } from '../harness/bench-report';
+import type { Benchmark, BenchmarkContext, BenchmarkResult } from '../harness/benchmark';
+import { LatencyRecorder } from '../harness/latency-recorder';
+import type { Progress } from '../harness/progress';
+import { formatCount, formatFixed, renderTable, type Column } from '../harness/table-printer';
+import { ServiceProcess } from '../router/service-process';
+
+/** The repository: this file runs as dist/bench/replication/replication.benchmark.js. */
+const ROOT = join(__dirname, '..', '..', '..');
+const GEODE_MAIN = join(ROOT, 'dist', 'apps', 'geode', 'src', 'main.js');
+const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
+/** Offered load, events (deposits) per second over all geodes; BENCH.md's cases use 1,000. */
+const RATE = Number(process.env.GEODE_BENCH_REPLICATION_RATE ?? 1_000);
+const ACCOUNTS_PER_GEODE = 50;
+const SIZES = {
+  quick: { warmupSeconds: 2, steadySeconds: 10, partitionSeconds: 10 },
+  full: { warmupSeconds: 5, steadySeconds: 60, partitionSeconds: 60 },
+};
+
+interface Geode {
+  region: string;
+  databaseUrl: string;
+  port: number;
+  env: NodeJS.ProcessEnv;
+  process?: ServiceProcess;
+  accounts: string[];
+}
+
+/**
+ * Three geodes on loopback, each its own process and database, peers of
+ * each other (HMAC-signed requests, as configured in production):
+ * - `loopback-1000eps`: a steady 1,000 deposits/s spread over the three; lag
+ *   from an event's commit in its origin to its apply in each other geode,
+ *   both read from `recorded_at` in the databases (one server, one clock);
+ * - `catchup-60s`: one geode stopped while the others keep writing at that
+ *   rate for the partition time, then started: entries it lacked / time to
+ *   hold them all.
+ * `wan50-1000eps` (link proxies with delay) is not built yet.
+ */
+export const replicationBenchmark: Benchmark = {
+  name: 'replication',
+  summary: 'three geodes on loopback: lag commit→applied at 1,000 ev/s, catch-up rate',
+  cases: ['loopback-1000eps', 'catchup-60s'],
+  subjects: ['geode'],
+  run: runReplicationBenchmark,
+};
+
+async function runReplicationBenchmark(context: BenchmarkContext): Promise<BenchmarkResult> {
+  const { progress, postgres, signal } = context;
+  const sizes = context.quick ? SIZES.quick : SIZES.full;
+  buildGeode(progress);
+  const failures: string[] = [];
+  const geodes: Geode[] = [];
+  // Writers' connections per geode: excess requests wait in the client instead of flooding a busy geode.
+  const writers = new Agent({ connections: 32, keepAliveTimeout: 2_000 });
+  const keys = pairwiseKeys();
+  const ports = await Promise.all(REGIONS.map(() => freePort()));
+  for (const [i, region] of REGIONS.entries()) {
+    const databaseUrl = await postgres.createDatabase(`replication_${region.replace(/-/g, '_')}`);
+    const peers = REGIONS.flatMap((other, j) =>
+      other === region ? [] : [`${other}=http://127.0.0.1:${ports[j]}`],
+    ).join(',');
+    geodes.push({
+      region,
+      databaseUrl,
+      port: ports[i],
+      accounts: [],
+      env: {
+        DATABASE_URL: databaseUrl,
+        GEODE_PEERS: peers,
+        GEODE_PEER_AUTH: 'hmac',
+        GEODE_PEER_KEYS: keys.get(region)!,
+        GEODE_REPLICATION_HEARTBEAT_MS: '1000',
+        GEODE_REPLICATION_RETRY_MAX_MS: '1000',
+      },
+    });
+  }
+  try {
+    progress.note('starting three geodes');
+    await Promise.all(geodes.map((geode) => start(geode)));
+    for (const geode of geodes) {
+      geode.accounts = await Promise.all(
+        Array.from({ length: ACCOUNTS_PER_GEODE }, () => openAccount(geode)),
+      );
+    }
+    await converged(geodes, 60_000);
+
+    // loopback-1000eps
+    signal.throwIfAborted();
+    progress.note(`warming up ${sizes.warmupSeconds} s at ${RATE} ev/s`);
+    await steadyLoad(writers, geodes, RATE, sizes.warmupSeconds, signal);
+    const windowStart = await serverNowMs(geodes[0]);
+    progress.note(`measuring ${sizes.steadySeconds} s at ${RATE} ev/s`);
+    const load = await steadyLoad(writers, geodes, RATE, sizes.steadySeconds, signal);
+    if (load.failed)
+      failures.push(
+        `loopback: ${load.failed} of ${load.sent} writes failed ${JSON.stringify(load.statuses)}`,
+      );
+    await converged(geodes, 120_000);
+    const { total: lag, shipping } = await applyLags(geodes, windowStart);
+    const wire = await wireFigures(geodes);
+    const ms = (value: number | null, decimals = 2) =>
+      value === null ? null : round(value, decimals);
+    const loopback: BenchRow = {
+      // BENCH.md's case at its rate; another rate (GEODE_BENCH_REPLICATION_RATE) is named after it.
+      case: `loopback-${RATE}eps`,
+      subject: 'geode',
+      eventsPerSec: Math.round(load.ok / sizes.steadySeconds),
+      p50Ms: ms(lag.p50Ms),
+      p99Ms: ms(lag.p99Ms),
+      maxMs: ms(lag.maxMs, 1),
+      applies: lag.count,
+      // The replication layer's own part: stamped in the origin → applied here.
+      shippingP50Ms: ms(shipping.p50Ms),
+      shippingP99Ms: ms(shipping.p99Ms),
+      // The origin's append → stamp part (its sequencer), mean over the run.
+      stampMeanMs: wire.stampMeanMs,
+      bytesPerEvent: wire.bytesPerEvent,
+      peakRssMb: Math.max(
+        ...(await Promise.all(geodes.map((g) => g.process!.peakRssMb()))).map((mb) => mb ?? 0),
+      ),
+    };
+    progress.note(
+      `loopback: ${loopback.eventsPerSec} ev/s, lag p50 ${formatFixed(lag.p50Ms, 2)} ms, p99 ${formatFixed(lag.p99Ms, 2)} ms ` +
+        `(shipping p50 ${formatFixed(shipping.p50Ms, 2)} ms, p99 ${formatFixed(shipping.p99Ms, 2)} ms)`,
+    );
+
+    // catchup-60s
+    signal.throwIfAborted();
+    const [, , behind] = geodes;
+    progress.note(
+      `stopping ${behind.region}; writing ${sizes.partitionSeconds} s in the other two`,
+    );
+    await behind.process!.stop();
+    behind.process = undefined;
+    const others = geodes.filter((geode) => geode !== behind);
+    const partitioned = await steadyLoad(writers, others, RATE, sizes.partitionSeconds, signal);
+    if (partitioned.failed)
+      failures.push(
+        `catch-up: ${partitioned.failed} of ${partitioned.sent} writes failed ${JSON.stringify(partitioned.statuses)}`,
+      );
+    await converged(others, 120_000);
+    const before = await knowledge(behind);
+    const heads = await Promise.all(others.map((geode) => knowledge(geode)));
+    const target = Object.fromEntries(
+      others.map((geode, i) => [geode.region, heads[i][geode.region]]),
+    );
+    const missing = others.reduce(
+      (sum, geode) => sum + target[geode.region] - (before[geode.region] ?? 0),
+      0,
+    );
+    progress.note(`starting ${behind.region}: ${formatCount(missing)} entries to catch up on`);
+    await start(behind);
+    const started = performance.now();
+    await converged(geodes, 300_000);
+    const seconds = (performance.now() - started) / 1000;
+    const catchup: BenchRow = {
+      case: 'catchup-60s',
+      subject: 'geode',
+      eventsPerSec: Math.round(missing / seconds),
+      entries: missing,
+      seconds: round(seconds, 2),
+      partitionSeconds: sizes.partitionSeconds,
+    };
+    progress.note(`catch-up: ${formatCount(missing)} entries in ${seconds.toFixed(2)} s`);
+    const rows = [loopback, catchup];
+    return {
+      rows,
+      extra: {
+        targets: {
+          loopbackP50Ms: { target: 20, measured: loopback.p50Ms },
+          loopbackP99Ms: { target: 100, measured: loopback.p99Ms },
+          catchupEventsPerSec: { target: 10_000, measured: catchup.eventsPerSec },
+        },
+      },
+      tables: [resultsTable(rows)],
+      failures,
+    };
+  } finally {
+    await Promise.all(geodes.flatMap((geode) => (geode.process ? [geode.process.stop()] : [])));
+    await writers.close();
+  }
+}
+
+async function start(geode: Geode): Promise<void> {
+  geode.process = await ServiceProcess.start(
+    geode.region,
+    GEODE_MAIN,
+    ['--region', geode.region, '--port', String(geode.port)],
+    geode.env,
+  );
+}
+
+async function openAccount(geode: Geode): Promise<string> {
+  const accountId = randomUUID();
+  const response = await fetch(`http://127.0.0.1:${geode.port}/v1/accounts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ accountId, owner: { name: 'Bench' }, currency: 'EUR' }),
+  });
+  await response.arrayBuffer();
+  if (response.status !== 201)
+    throw new Error(`open account in ${geode.region}: ${response.status}`);
+  return accountId;
+}
+
+/** `rate` deposits per second over `geodes`, round robin, for `seconds`, paced every 10 ms. */
+async function steadyLoad(
+  writers: Agent,
+  geodes: Geode[],
+  rate: number,
+  seconds: number,
+  signal: AbortSignal,
+): Promise<{ sent: number; ok: number; failed: number; statuses: Record<string, number> }> {
+  const counts = { sent: 0, ok: 0, failed: 0, statuses: {} as Record<string, number> };
+  const count = (status: string) => (counts.statuses[status] = (counts.statuses[status] ?? 0) + 1);
+  const inFlight = new Set<Promise<void>>();
+  const began = performance.now();
+  const total = rate * seconds;
+  while (counts.sent < total && !signal.aborted) {
+    const due = Math.min(total, Math.floor(((performance.now() - began) / 1000) * rate));
+    while (counts.sent < due) {
+      const geode = geodes[counts.sent % geodes.length];
+      const account =
+        geode.accounts[Math.floor(counts.sent / geodes.length) % geode.accounts.length];
+      counts.sent += 1;
+      const request = undiciRequest(
+        `http://127.0.0.1:${geode.port}/v1/accounts/${account}/deposits`,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{"amount":"1"}',
+          dispatcher: writers,
+        },
+      )
+        .then(async (response) => {
+          await response.body.dump();
+          if (response.statusCode === 201) counts.ok += 1;
+          else {
+            counts.failed += 1;
+            count(String(response.statusCode));
+          }
+        })
+        .catch((error: Error) => {
+          counts.failed += 1;
+          const cause = (error.cause as { code?: string } | undefined)?.code;
+          count(cause ? `${error.message} (${cause})` : error.message);
+        })
+        .finally(() => inFlight.delete(request));
+      inFlight.add(request);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await Promise.all(inFlight);
+  return counts;
+}
+
+async function sql<T extends object>(url: string, text: string): Promise<T[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function knowledge(geode: Geode): Promise<Record<string, number>> {
+  const rows = await sql<{ origin_region: string; seq: string }>(
+    geode.databaseUrl,
+    'SELECT origin_region, seq FROM geode_knowledge',
+  );
+  return Object.fromEntries(rows.map((row) => [row.origin_region, Number(row.seq)]));
+}
+
+async function serverNowMs(geode: Geode): Promise<number> {
+  const [row] = await sql<{ ms: number }>(
+    geode.databaseUrl,
+    'SELECT extract(epoch FROM clock_timestamp()) * 1000 AS ms',
+  );
+  return Number(row.ms);
+}
+
+/** Waits until every geode holds every event decided in any of them (stamped and applied). */
+async function converged(geodes: Geode[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const decided = await Promise.all(
+      geodes.map((geode) =>
+        sql<{ n: string }>(
+          geode.databaseUrl,
+          'SELECT count(*) AS n FROM geode_events WHERE is_local',
+        ),
+      ),
+    );
+    const vectors = await Promise.all(geodes.map((geode) => knowledge(geode)));
+    const done = geodes.every((origin, i) =>
+      vectors.every((vector) => (vector[origin.region] ?? 0) >= Number(decided[i][0].n)),
+    );
+    if (done) return;
+    if (Date.now() > deadline)
+      throw new Error(`no convergence within ${timeoutMs} ms: ${JSON.stringify(vectors)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Per (event, receiving geode), for events recorded after `sinceMs`: `total`
+ * is applied there − recorded (appended) in its origin; `shipping` is applied
+ * there − stamped in its origin (the replication layer's own part: feed,
+ * wire, validation, apply).
+ */
+async function applyLags(geodes: Geode[], sinceMs: number) {
+  const recorded = await Promise.all(
+    geodes.map((geode) =>
+      sql<{ event_id: string; ms: number; stamped_ms: number | null; is_local: boolean }>(
+        geode.databaseUrl,
+        `SELECT e.event_id, extract(epoch FROM e.recorded_at) * 1000 AS ms,
+                extract(epoch FROM o.stamped_at) * 1000 AS stamped_ms, e.is_local
+           FROM geode_events e LEFT JOIN geode_origin_log o ON o.event_id = e.event_id`,
+      ),
+    ),
+  );
+  const origin = new Map<string, { recorded: number; stamped: number }>();
+  for (const rows of recorded)
+    for (const row of rows)
+      if (row.is_local && Number(row.ms) >= sinceMs)
+        origin.set(row.event_id, { recorded: Number(row.ms), stamped: Number(row.stamped_ms) });
+  const total = new LatencyRecorder();
+  const shipping = new LatencyRecorder();
+  for (const rows of recorded) {
+    for (const row of rows) {
+      const source = origin.get(row.event_id);
+      if (row.is_local || source === undefined) continue;
+      total.record(Number(row.ms) - source.recorded);
+      shipping.record(Number(row.ms) - source.stamped);
+    }
+  }
+  return { total: total.summary(), shipping: shipping.summary() };
+}
+
+/** Compressed feed bytes per replicated entry, and the mean append→stamp time, from the geodes' own counters. */
+async function wireFigures(
+  geodes: Geode[],
+): Promise<{ bytesPerEvent: number; stampMeanMs: number }> {
+  let bytes = 0;
+  let entries = 0;
+  let stampSeconds = 0;
+  let stamped = 0;
+  for (const geode of geodes) {
+    const text = await (await fetch(`http://127.0.0.1:${geode.port}/metrics`)).text();
+    for (const line of text.split('\n')) {
+      const value = Number(line.split(' ').pop());
+      if (line.startsWith('geode_replication_bytes_in_total{')) bytes += value;
+      if (line.startsWith('geode_replication_events_in_total{')) entries += value;
+      if (line.startsWith('geode_sequencer_stamp_lag_seconds_sum')) stampSeconds += value;
+      if (line.startsWith('geode_sequencer_stamp_lag_seconds_count')) stamped += value;
+    }
+  }
+  return {
+    bytesPerEvent: entries ? round(bytes / entries, 1) : 0,
+    stampMeanMs: stamped ? round((stampSeconds / stamped) * 1000, 2) : 0,
+  };
+}
+
+function pairwiseKeys(): Map<string, string> {
+  const link = new Map<string, string>();
+  const key = (a: string, b: string) => {
+    const name = [a, b].sort().join(' ');
+    if (!link.has(name)) link.set(name, randomBytes(32).toString('base64'));
+    return link.get(name)!;
+  };
+  return new Map(
+    REGIONS.map((region) => [
+      region,
+      REGIONS.filter((peer) => peer !== region)
+        .map((peer) => `${peer}=${key(region, peer)}`)
+        .join(','),
+    ]),
+  );
+}
+
+function buildGeode(progress: Progress): void {
+  progress.note('building geode (nest build geode)');
+  const built = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'geode'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+  );
+  if (built.status !== 0) throw new Error(`nest build geode failed: ${built.stderr}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function resultsTable(rows: readonly BenchRow[]): string {
+  const columns: Column<BenchRow>[] = [
+    { header: 'case', value: (row) => row.case },
+    { header: 'subject', value: (row) => row.subject },
+    { header: 'ev/s', align: 'right', value: (row) => formatCount(row.eventsPerSec) },
+    { header: 'lag p50 ms', align: 'right', value: (row) => formatFixed(row.p50Ms, 2) },
+    { header: 'lag p99 ms', align: 'right', value: (row) => formatFixed(row.p99Ms, 2) },
+    {
+      header: 'ship p50',
+      align: 'right',
+      value: (row) => formatFixed(row.shippingP50Ms as number | undefined, 2),
+    },
+    {
+      header: 'ship p99',
+      align: 'right',
+      value: (row) => formatFixed(row.shippingP99Ms as number | undefined, 2),
+    },
+    {
+      header: 'stamp mean',
+      align: 'right',
+      value: (row) => formatFixed(row.stampMeanMs as number | undefined, 2),
+    },
+    { header: 'bytes/event', align: 'right', value: (row) => formatFixed(row.bytesPerEvent, 1) },
+    {
+      header: 'entries',
+      align: 'right',
+      value: (row) => formatCount(row.entries as number | undefined),
+    },
+  ];
+  return renderTable(columns, rows);
+}
