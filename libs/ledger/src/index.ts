@@ -39,6 +39,8 @@ export * from './events/tag-removed';
 export * from './events/transfer-received';
 export * from './events/transfer-sent';
 
+export * from './read-model';
+
 export * from './money/currency';
 export * from './money/minor-units';
 
@@ -47,3 +49,6 @@ export * from './shared/field-rules';
 export * from './shared/json';
 export * from './shared/ledger-error';
 export * from './shared/result';
+
+export * from './account/canonical-fold';
+export * from './merge';

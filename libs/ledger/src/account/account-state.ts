@@ -3,7 +3,13 @@ import type { CurrencyCode } from '../money/currency';
 /** What an account stream folds to before its `AccountOpened`. */
 export type NotOpenedAccount = Readonly<{ status: 'not-opened' }>;
 
-export type AccountStatus = 'open' | 'frozen' | 'closed';
+/**
+ * `overdrawn`: open with a balance below zero, which only concurrent
+ * withdrawals decided in different regions can cause (the overdraft resolver
+ * records it in a merge event). It follows from the balance, so every geode
+ * reads the same status from the same events.
+ */
+export type AccountStatus = 'open' | 'overdrawn' | 'frozen' | 'closed';
 
 export type AccountOwner = Readonly<{
   name: string;

@@ -18,6 +18,18 @@ import {
  * is a duplicate for the `ledger.duplicate-open` resolver.
  */
 export function evolve(state: AccountState, event: AccountEvent): AccountState {
+  const next = evolveEvent(state, event);
+  return next.status === 'not-opened' ? next : settleStatus(next);
+}
+
+/** Open and overdrawn follow from the balance; frozen and closed are held as they are. */
+export function settleStatus(state: OpenedAccount): OpenedAccount {
+  if (state.status === 'frozen' || state.status === 'closed') return state;
+  const status = state.balance < 0n ? 'overdrawn' : 'open';
+  return status === state.status ? state : { ...state, status };
+}
+
+function evolveEvent(state: AccountState, event: AccountEvent): AccountState {
   if (state.status === 'not-opened') {
     if (event.type !== 'ledger.AccountOpened') return state;
     const { accountId, ownerName, ownerEmail, currency, residency, homeRegion } = event.data;

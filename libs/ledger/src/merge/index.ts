@@ -1,0 +1,2 @@
+export * from './account-merge-outcome';
+export * from './account-merge-policy';
