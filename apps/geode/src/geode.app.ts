@@ -2,11 +2,12 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { correlationIdMiddleware } from '@geode/observability';
-import { ProblemDetailsFilter } from '@geode/problem-details';
+import { httpsOptionsFor } from '@geode/peer-auth';
 import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
 import { accountProblems } from './accounts/account-problems';
 import { GeodeModule } from './geode.module';
+import { GeodeProblemsFilter } from './read-models/graphql/geode-problems.filter';
 import { configureRequestLimits } from './http';
 import { serveOpenApi } from './openapi';
 
@@ -26,10 +27,15 @@ export async function createGeodeApp(
       abortOnError: false,
       // The JSON parser and its limits come from configureRequestLimits.
       bodyParser: false,
+      // The JSON parser keeps the bytes it read (req.rawBody): signed peer requests are checked against them.
+      rawBody: true,
+      // HTTPS when TLS is configured, asking for (not demanding) client certificates; see ADR 0009.
+      ...(config.peerAuth.tls && { httpsOptions: httpsOptionsFor(config.peerAuth.tls) }),
     },
   );
   app.useLogger(app.get(NestPinoLogger));
-  app.useGlobalFilters(new ProblemDetailsFilter([accountProblems]));
+  // Problem details over HTTP, the same problems as GraphQL errors in resolvers.
+  app.useGlobalFilters(new GeodeProblemsFilter([accountProblems]));
   app.use(correlationIdMiddleware);
   configureRequestLimits(app);
   app.disable('x-powered-by');

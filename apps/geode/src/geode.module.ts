@@ -4,13 +4,20 @@ import { TerminusModule } from '@nestjs/terminus';
 import { DatabaseModule } from '@geode/database';
 import { EventStoreModule } from '@geode/event-store';
 import { LoggingModule, MetricsModule } from '@geode/observability';
+import { PeerAuthModule } from '@geode/peer-auth';
 import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
 import { GEODE_CONFIG } from './config/geode-config.provider';
 import { geodeMigrations } from './geode-migrations';
 import { AccountsModule } from './accounts/accounts.module';
+import { AuditModule } from './audit/audit.module';
 import { IdempotencyModule } from './http';
 import { HealthController } from './health/health.controller';
+import { ProjectionLagProbe } from './health/projection-lag.probe';
+import { wallClockProvider } from './clock/wall-clock.provider';
+import { ProjectionsModule } from './projections/projections.module';
+import { ReplicationModule } from './replication/replication.module';
+import { ReadModelsModule } from './read-models/read-models.module';
 
 export interface GeodeModuleOptions {
   config: GeodeConfig;
@@ -41,12 +48,21 @@ export class GeodeModule {
           applicationName: `geode-${config.region}`,
         }),
         EventStoreModule.forRoot({ url: databaseUrl, region: config.region }),
+        ProjectionsModule.forRoot({ url: databaseUrl }),
         TerminusModule,
         AccountsModule,
         IdempotencyModule.forRoot(),
+        PeerAuthModule.forRoot({ region: config.region, config: config.peerAuth }),
+        ReplicationModule.forRoot({ config, databaseUrl }),
+        ReadModelsModule.forRoot(),
+        AuditModule,
       ],
       controllers: [HealthController],
-      providers: [{ provide: GEODE_CONFIG, useValue: config }],
+      providers: [
+        { provide: GEODE_CONFIG, useValue: config },
+        wallClockProvider,
+        ProjectionLagProbe,
+      ],
       exports: [GEODE_CONFIG],
       global: true,
     };

@@ -70,7 +70,8 @@ async function serve(config: GeodeConfig, database: OpenDatabase, logger: Logger
     throw error;
   }
   const address = app.getHttpServer().address() as AddressInfo;
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  const scheme = config.peerAuth.tls ? 'https' : 'http';
+  const url = `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.info({ url, embeddedDatabase: Boolean(database.embedded) }, 'geode ready');
   process.stdout.write(`geode ${config.region} listening on ${url}\n`);
 

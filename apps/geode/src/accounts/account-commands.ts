@@ -6,7 +6,14 @@ import {
   RevisionConflict,
   type VersionVector,
 } from '@geode/event-store';
-import { AccountCommand, decide, decideTransfer, TransferFunds } from '@geode/ledger';
+import {
+  AccountCommand,
+  type AccountState,
+  decide,
+  decideTransfer,
+  evolve,
+  TransferFunds,
+} from '@geode/ledger';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import type { GeodeConfig } from '../config/geode-config';
 import { AccountRepository, CommandContext, type LoadedAccount } from './account-repository';
@@ -23,6 +30,8 @@ export interface WriteOutcome {
   eventIds: string[];
   /** `Geode-Session` token of this write. */
   session: string;
+  /** The account's residency after the command (`null` = all regions); `undefined` when not opened. */
+  residency?: readonly string[] | null;
 }
 
 /** One command on one account stream (open, deposit, withdraw, freeze, …). */
@@ -93,6 +102,7 @@ export class ExecuteAccountCommandHandler implements ICommandHandler<ExecuteAcco
             revision: account.revision,
             eventIds: [],
             session: this.support.session(await this.support.knowledge()),
+            residency: residencyOf(account.state),
           };
         }
         const newEvents = this.accounts.toNewEvents(events, context);
@@ -112,6 +122,8 @@ export class ExecuteAccountCommandHandler implements ICommandHandler<ExecuteAcco
             revision: result.nextRevision,
             eventIds,
             session: this.support.session(knowledge, eventIds.at(-1)),
+            // Folded from what was just decided: the answer knows the residency without a read.
+            residency: residencyOf(events.reduce(evolve, account.state)),
           };
         } catch (error) {
           if (error instanceof RevisionConflict && attempt < MAX_ATTEMPTS) continue;
@@ -176,4 +188,8 @@ export class ExecuteTransferHandler implements ICommandHandler<ExecuteTransfer> 
       }
     });
   }
+}
+
+function residencyOf(state: AccountState): readonly string[] | null | undefined {
+  return state.status === 'not-opened' ? undefined : state.residency;
 }

@@ -1,18 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  EVENT_STORE,
-  type EventStore,
-  ExpectedRevision,
-  NewEvent,
-  StoredEvent,
-} from '@geode/event-store';
+import { EVENT_STORE, type EventStore, ExpectedRevision, NewEvent } from '@geode/event-store';
 import {
   AccountEvent,
   AccountState,
   accountStreamId,
   accountStreamMetadata,
-  fold,
-  parseAccountEvent,
+  foldAccountStream,
   toEventRecord,
 } from '@geode/ledger';
 import { type WallClockPort, WALL_CLOCK } from '../clock/wall-clock.provider';
@@ -50,7 +43,10 @@ export class AccountRepository {
   async load(accountId: string): Promise<LoadedAccount> {
     const streamId = accountStreamId(accountId);
     const stored = await this.store.readStream(streamId);
-    return { streamId, state: fold(stored.map(toAccountEvent)), revision: stored.length };
+    // Canonical order, merge events to their recorded outcomes (ADR 0012); an
+    // unreadable stored event is a deployment problem, not the caller's.
+    const state = foldAccountStream(stored, { onUnreadable: 'throw' });
+    return { streamId, state, revision: stored.length };
   }
 
   toNewEvents(events: readonly AccountEvent[], context: CommandContext): NewEvent[] {
@@ -73,15 +69,4 @@ export class AccountRepository {
   ) {
     return this.store.append(streamId, events, { expectedRevision, streamMetadata });
   }
-}
-
-function toAccountEvent(stored: StoredEvent): AccountEvent {
-  const parsed = parseAccountEvent(stored);
-  if (!parsed.ok) {
-    // A stored event this code cannot read is a deployment problem, not the caller's.
-    throw new Error(
-      `stream ${stored.streamId} revision ${stored.revision}: ${parsed.error.message}`,
-    );
-  }
-  return parsed.value;
 }

@@ -23,6 +23,7 @@ import type { GeodeConfig } from '../config/geode-config';
 import { requestIds } from '../http/request-scoped-ids';
 import { ExecuteAccountCommand, ExecuteTransfer, WriteOutcome } from './account-commands';
 import { AccountRepository, CommandContext } from './account-repository';
+import { setResidencyHeader } from './residency-header';
 import {
   changeOwnerBody,
   freezeBody,
@@ -257,6 +258,7 @@ export class AccountsController {
     if (stored.length === 0)
       throw new LedgerError('not-found', `account ${id} does not exist here`, { accountId: id });
     res.setHeader('Geode-Region', this.config.region);
+    setResidencyHeader(res, residencyOfOpening(stored[0]));
     return stored.map((event) => ({
       eventId: event.eventId,
       type: event.type,
@@ -300,13 +302,19 @@ export class AccountsController {
     const context = this.context(req);
     context.metadata = { ...context.metadata, ...extra };
     const outcome = await this.commands.execute(new ExecuteAccountCommand(command, context));
-    this.writeHeaders(res, outcome);
+    this.writeAccountHeaders(res, outcome);
     return outcome;
   }
 
   private writeHeaders(res: Response, outcome: WriteOutcome): void {
     res.setHeader('Geode-Session', outcome.session);
     res.setHeader('Geode-Region', this.config.region);
+  }
+
+  /** Headers of a write about the account in the path (or the `Location`): with its residency. */
+  private writeAccountHeaders(res: Response, outcome: WriteOutcome): void {
+    this.writeHeaders(res, outcome);
+    setResidencyHeader(res, outcome.residency);
   }
 
   private metadata(ids: (name: string) => string) {
@@ -323,6 +331,17 @@ export class AccountsController {
       },
     };
   }
+}
+
+/** The residency an opening event records (the stream's first event); `undefined` when it is not one. */
+function residencyOfOpening(first: { type: string; data: unknown }): string[] | null | undefined {
+  if (first.type !== 'ledger.AccountOpened' || typeof first.data !== 'object' || !first.data)
+    return undefined;
+  const { residency } = first.data as { residency?: unknown };
+  if (residency === null) return null;
+  return Array.isArray(residency) && residency.every((region) => typeof region === 'string')
+    ? residency
+    : undefined;
 }
 
 function isEmpty(body: unknown): boolean {

@@ -10,6 +10,8 @@ describe('loadGeodeConfig', () => {
       migrations: 'run',
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
+      replication: { peers: [], heartbeatMs: 5_000, retryMaxMs: 30_000 },
+      peerAuth: { mode: 'none', peers: [], keys: new Map() },
     });
   });
 

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { DatabaseTarget } from '@geode/database';
+import { loadPeerAuthConfig, PeerAuthConfig, PeerAuthConfigError } from '@geode/peer-auth';
+import {
+  loadReplicationConfig,
+  ReplicationConfig,
+  ReplicationConfigError,
+} from '../replication/replication-config';
 
 /** A configuration value a user got wrong; its message names the variable. */
 export class ConfigError extends Error {
@@ -16,6 +22,10 @@ export interface GeodeConfig {
   migrations: 'run' | 'check';
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** Peers and link settings (GEODE_PEERS or GEODE_PEERS_FILE, GEODE_REPLICATION_*). */
+  replication: ReplicationConfig;
+  /** Who may call peer routes and how this geode proves itself to peers (GEODE_PEER_AUTH, GEODE_TLS_*, GEODE_PEER_KEYS; ADR 0009). */
+  peerAuth: PeerAuthConfig;
 }
 
 /** Settings given on the command line; they win over the environment. */
@@ -47,6 +57,10 @@ const environmentSchema = z.object({
   GEODE_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   GEODE_MIGRATIONS: z.enum(['run', 'check'], { error: 'must be "run" or "check"' }).default('run'),
   GEODE_SHUTDOWN_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  GEODE_PEERS: z.string().optional(),
+  GEODE_PEERS_FILE: z.string().optional(),
+  GEODE_REPLICATION_HEARTBEAT_MS: integer(50, 600_000).default(5_000),
+  GEODE_REPLICATION_RETRY_MAX_MS: integer(100, 600_000).default(30_000),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -84,6 +98,7 @@ export function loadGeodeConfig(env: NodeJS.ProcessEnv, flags: GeodeFlags = {}):
     throw new ConfigError(`${variable} ${issue.message}${shown}`);
   }
   const values = parsed.data;
+  const replication = replicationConfig(values);
   return {
     region: values.GEODE_REGION,
     http: { host: values.GEODE_HOST, port: values.GEODE_PORT },
@@ -91,10 +106,48 @@ export function loadGeodeConfig(env: NodeJS.ProcessEnv, flags: GeodeFlags = {}):
     migrations: values.GEODE_MIGRATIONS,
     logLevel: values.LOG_LEVEL,
     shutdownTimeoutMs: values.GEODE_SHUTDOWN_TIMEOUT_MS,
+    replication,
+    peerAuth: peerAuthConfig(merged, values.GEODE_REGION, replication),
   };
 }
 
 type Environment = z.infer<typeof environmentSchema>;
+
+function replicationConfig(values: Environment): ReplicationConfig {
+  try {
+    return loadReplicationConfig(
+      {
+        peers: values.GEODE_PEERS,
+        peersFile: values.GEODE_PEERS_FILE,
+        heartbeatMs: values.GEODE_REPLICATION_HEARTBEAT_MS,
+        retryMaxMs: values.GEODE_REPLICATION_RETRY_MAX_MS,
+      },
+      values.GEODE_REGION,
+    );
+  } catch (error) {
+    if (!(error instanceof ReplicationConfigError)) throw error;
+    throw new ConfigError(`${error.variable} ${error.message}`, { cause: error });
+  }
+}
+
+/** Peer auth; the regions this geode replicates with are its callers unless GEODE_PEER_REGIONS says otherwise. */
+function peerAuthConfig(
+  env: NodeJS.ProcessEnv,
+  region: string,
+  replication: ReplicationConfig,
+): PeerAuthConfig {
+  try {
+    return loadPeerAuthConfig(env, region, {
+      defaultPeers: {
+        regions: replication.peers.map((peer) => peer.region),
+        variable: 'GEODE_PEERS',
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof PeerAuthConfigError)) throw error;
+    throw new ConfigError(error.message, { cause: error });
+  }
+}
 
 function databaseTarget(values: Environment): DatabaseTarget {
   if (values.DATABASE_URL) return { kind: 'server', url: values.DATABASE_URL };
