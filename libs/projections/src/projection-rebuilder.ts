@@ -170,11 +170,22 @@ export class ProjectionRebuilder {
 
   /** Replays into the shadow schema until a page comes back short: caught up. */
   private async replay(runner: QueryRunner, rebuild: RebuildRow): Promise<LogCheckpoint> {
-    const { store, projection, batchSize, clock, metrics } = this.deps;
+    const { dataSource, store, projection, batchSize, clock, metrics } = this.deps;
     let checkpoint = rebuild.checkpoint;
     let total = rebuild.total;
     let done = rebuild.done;
     let lastCount = clock.nowMs();
+    let counting = false;
+    // The total is only for progress: counted on the pool beside the replay, never waited
+    // for (a count over a big log takes a good share of a batch's time); a failed count
+    // leaves the last one standing until the next.
+    const recount = (base: number, after: LogCheckpoint) => {
+      counting = true;
+      void pendingEvents(dataSource, projection, after)
+        .then(({ events }) => (total = base + events))
+        .catch(() => undefined)
+        .finally(() => (counting = false));
+    };
     const read = (after: LogCheckpoint) => {
       const page = store.readAll({ after, limit: batchSize, filter: projection.filter });
       page.catch(() => undefined); // awaited below; never left unhandled while a batch runs
@@ -188,9 +199,9 @@ export class ProjectionRebuilder {
       const full = page.length === batchSize;
       const pageEnd = page[page.length - 1].checkpoint;
       if (full) next = read(pageEnd);
-      if (clock.nowMs() - lastCount >= RECOUNT_MS) {
+      if (!counting && clock.nowMs() - lastCount >= RECOUNT_MS) {
         lastCount = clock.nowMs();
-        total = done + page.length + (await pendingEvents(runner, projection, pageEnd)).events;
+        recount(done + page.length, pageEnd);
       }
       const started = performance.now();
       await this.applyShadowBatch(runner, rebuild, page, checkpoint, total);
