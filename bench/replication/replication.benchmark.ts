@@ -9,6 +9,7 @@ import type { Benchmark, BenchmarkContext, BenchmarkResult } from '../harness/be
 import { LatencyRecorder } from '../harness/latency-recorder';
 import type { Progress } from '../harness/progress';
 import { formatCount, formatFixed, renderTable, type Column } from '../harness/table-printer';
+import { LinkProxy } from '../../apps/cli/src/world/link-proxy';
 import { ServiceProcess } from '../router/service-process';
 
 /** The repository: this file runs as dist/bench/replication/replication.benchmark.js. */
@@ -18,6 +19,8 @@ const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
 /** Offered load, events (deposits) per second over all geodes; BENCH.md's cases use 1,000. */
 const RATE = Number(process.env.GEODE_BENCH_REPLICATION_RATE ?? 1_000);
 const ACCOUNTS_PER_GEODE = 50;
+/** One-way delay on every link of `wan50-1000eps`, each direction. */
+const WAN_ONE_WAY_MS = 50;
 const SIZES = {
   quick: { warmupSeconds: 2, steadySeconds: 10, partitionSeconds: 10 },
   full: { warmupSeconds: 5, steadySeconds: 60, partitionSeconds: 60 },
@@ -40,13 +43,16 @@ interface Geode {
  *   both read from `recorded_at` in the databases (one server, one clock);
  * - `catchup-60s`: one geode stopped while the others keep writing at that
  *   rate for the partition time, then started: entries it lacked / time to
- *   hold them all.
- * `wan50-1000eps` (link proxies with delay) is not built yet.
+ *   hold them all;
+ * - `wan50-1000eps`: the geodes restarted with every peer link (each puller's
+ *   feed and ack requests) through a `LinkProxy` that delays bytes by 50 ms
+ *   each way, then the same steady load and lag figures as loopback. Writers
+ *   still reach their geode directly (a client is near its region).
  */
 export const replicationBenchmark: Benchmark = {
   name: 'replication',
   summary: 'three geodes on loopback: lag commit→applied at 1,000 ev/s, catch-up rate',
-  cases: ['loopback-1000eps', 'catchup-60s'],
+  cases: ['loopback-1000eps', 'catchup-60s', 'wan50-1000eps'],
   subjects: ['geode'],
   run: runReplicationBenchmark,
 };
@@ -57,6 +63,7 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
   buildGeode(progress);
   const failures: string[] = [];
   const geodes: Geode[] = [];
+  const proxies: LinkProxy[] = [];
   // Writers' connections per geode: excess requests wait in the client instead of flooding a busy geode.
   const writers = new Agent({ connections: 32, keepAliveTimeout: 2_000 });
   const keys = pairwiseKeys();
@@ -92,43 +99,13 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
     await converged(geodes, 60_000);
 
     // loopback-1000eps
-    signal.throwIfAborted();
-    progress.note(`warming up ${sizes.warmupSeconds} s at ${RATE} ev/s`);
-    await steadyLoad(writers, geodes, RATE, sizes.warmupSeconds, signal);
-    const windowStart = await serverNowMs(geodes[0]);
-    progress.note(`measuring ${sizes.steadySeconds} s at ${RATE} ev/s`);
-    const load = await steadyLoad(writers, geodes, RATE, sizes.steadySeconds, signal);
-    if (load.failed)
-      failures.push(
-        `loopback: ${load.failed} of ${load.sent} writes failed ${JSON.stringify(load.statuses)}`,
-      );
-    await converged(geodes, 120_000);
-    const { total: lag, shipping } = await applyLags(geodes, windowStart);
-    const wire = await wireFigures(geodes);
-    const ms = (value: number | null, decimals = 2) =>
-      value === null ? null : round(value, decimals);
-    const loopback: BenchRow = {
-      // BENCH.md's case at its rate; another rate (GEODE_BENCH_REPLICATION_RATE) is named after it.
-      case: `loopback-${RATE}eps`,
-      subject: 'geode',
-      eventsPerSec: Math.round(load.ok / sizes.steadySeconds),
-      p50Ms: ms(lag.p50Ms),
-      p99Ms: ms(lag.p99Ms),
-      maxMs: ms(lag.maxMs, 1),
-      applies: lag.count,
-      // The replication layer's own part: stamped in the origin → applied here.
-      shippingP50Ms: ms(shipping.p50Ms),
-      shippingP99Ms: ms(shipping.p99Ms),
-      // The origin's append → stamp part (its sequencer), mean over the run.
-      stampMeanMs: wire.stampMeanMs,
-      bytesPerEvent: wire.bytesPerEvent,
-      peakRssMb: Math.max(
-        ...(await Promise.all(geodes.map((g) => g.process!.peakRssMb()))).map((mb) => mb ?? 0),
-      ),
-    };
-    progress.note(
-      `loopback: ${loopback.eventsPerSec} ev/s, lag p50 ${formatFixed(lag.p50Ms, 2)} ms, p99 ${formatFixed(lag.p99Ms, 2)} ms ` +
-        `(shipping p50 ${formatFixed(shipping.p50Ms, 2)} ms, p99 ${formatFixed(shipping.p99Ms, 2)} ms)`,
+    const loopback = await measureLag(
+      `loopback-${RATE}eps`,
+      writers,
+      geodes,
+      sizes,
+      context,
+      failures,
     );
 
     // catchup-60s
@@ -169,7 +146,29 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
       partitionSeconds: sizes.partitionSeconds,
     };
     progress.note(`catch-up: ${formatCount(missing)} entries in ${seconds.toFixed(2)} s`);
-    const rows = [loopback, catchup];
+
+    // wan50-1000eps
+    signal.throwIfAborted();
+    progress.note(`restarting the geodes with ${WAN_ONE_WAY_MS} ms one way on every link`);
+    await Promise.all(geodes.map((geode) => geode.process!.stop()));
+    for (const geode of geodes) {
+      const links = [];
+      for (const peer of geodes.filter((other) => other !== geode)) {
+        const proxy = await LinkProxy.start({
+          delayToTargetMs: WAN_ONE_WAY_MS,
+          delayToClientMs: WAN_ONE_WAY_MS,
+        });
+        proxy.setTarget(peer.port);
+        proxies.push(proxy);
+        links.push(`${peer.region}=${proxy.url}`);
+      }
+      geode.env = { ...geode.env, GEODE_PEERS: links.join(',') };
+    }
+    await Promise.all(geodes.map((geode) => start(geode)));
+    await converged(geodes, 60_000);
+    const wan = await measureLag(`wan50-${RATE}eps`, writers, geodes, sizes, context, failures);
+
+    const rows = [loopback, catchup, wan];
     return {
       rows,
       extra: {
@@ -177,6 +176,7 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
           loopbackP50Ms: { target: 20, measured: loopback.p50Ms },
           loopbackP99Ms: { target: 100, measured: loopback.p99Ms },
           catchupEventsPerSec: { target: 10_000, measured: catchup.eventsPerSec },
+          wan50P99Ms: { target: WAN_ONE_WAY_MS + 60, measured: wan.p99Ms },
         },
       },
       tables: [resultsTable(rows)],
@@ -184,8 +184,69 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
     };
   } finally {
     await Promise.all(geodes.flatMap((geode) => (geode.process ? [geode.process.stop()] : [])));
+    await Promise.all(proxies.map((proxy) => proxy.close()));
     await writers.close();
   }
+}
+
+/**
+ * Warm-up, then a steady load for the measured window; lag of every event
+ * recorded in the window, commit in its origin → applied in each other geode.
+ */
+async function measureLag(
+  name: string,
+  writers: Agent,
+  geodes: Geode[],
+  sizes: (typeof SIZES)['quick'],
+  context: BenchmarkContext,
+  failures: string[],
+): Promise<BenchRow> {
+  const { progress, signal } = context;
+  signal.throwIfAborted();
+  progress.note(`${name}: warming up ${sizes.warmupSeconds} s at ${RATE} ev/s`);
+  await steadyLoad(writers, geodes, RATE, sizes.warmupSeconds, signal);
+  const windowStart = await serverNowMs(geodes[0]);
+  const metricsBefore = await wireFigures(geodes);
+  progress.note(`${name}: measuring ${sizes.steadySeconds} s at ${RATE} ev/s`);
+  const load = await steadyLoad(writers, geodes, RATE, sizes.steadySeconds, signal);
+  if (load.failed)
+    failures.push(
+      `${name}: ${load.failed} of ${load.sent} writes failed ${JSON.stringify(load.statuses)}`,
+    );
+  await converged(geodes, 120_000);
+  const { total: lag, shipping } = await applyLags(geodes, windowStart);
+  const wire = windowFigures(metricsBefore, await wireFigures(geodes));
+  const ms = (value: number | null, decimals = 2) =>
+    value === null ? null : round(value, decimals);
+  const row: BenchRow = {
+    case: name,
+    subject: 'geode',
+    eventsPerSec: Math.round(load.ok / sizes.steadySeconds),
+    p50Ms: ms(lag.p50Ms),
+    p99Ms: ms(lag.p99Ms),
+    maxMs: ms(lag.maxMs, 1),
+    applies: lag.count,
+    // The replication layer's own part: stamped in the origin → applied here.
+    shippingP50Ms: ms(shipping.p50Ms),
+    shippingP99Ms: ms(shipping.p99Ms),
+    // The origin's append → stamp part (its sequencer), mean over the window.
+    stampMeanMs: wire.stampMeanMs,
+    sendMeanMs: wire.sendMeanMs,
+    receiveMeanMs: wire.receiveMeanMs,
+    applyWaitMeanMs: wire.applyWaitMeanMs,
+    applyMeanMs: wire.applyMeanMs,
+    bytesPerEvent: wire.bytesPerEvent,
+    peakRssMb: Math.max(
+      ...(await Promise.all(geodes.map((g) => g.process!.peakRssMb()))).map((mb) => mb ?? 0),
+    ),
+  };
+  progress.note(
+    `${name}: ${row.eventsPerSec} ev/s, lag p50 ${formatFixed(lag.p50Ms, 2)} ms, p99 ${formatFixed(lag.p99Ms, 2)} ms ` +
+      `(shipping p50 ${formatFixed(shipping.p50Ms, 2)} ms, p99 ${formatFixed(shipping.p99Ms, 2)} ms); ` +
+      `means: append→stamp ${wire.stampMeanMs} ms, decided→sent ${wire.sendMeanMs} ms, decided→received ${wire.receiveMeanMs} ms, ` +
+      `received→apply start ${wire.applyWaitMeanMs} ms, apply ${wire.applyMeanMs} ms`,
+  );
+  return row;
 }
 
 async function start(geode: Geode): Promise<void> {
@@ -345,28 +406,66 @@ async function applyLags(geodes: Geode[], sinceMs: number) {
   return { total: total.summary(), shipping: shipping.summary() };
 }
 
-/** Compressed feed bytes per replicated entry, and the mean append→stamp time, from the geodes' own counters. */
-async function wireFigures(
-  geodes: Geode[],
-): Promise<{ bytesPerEvent: number; stampMeanMs: number }> {
-  let bytes = 0;
-  let entries = 0;
-  let stampSeconds = 0;
-  let stamped = 0;
+/** Compressed feed bytes and replicated entries in, and append→stamp time, summed from the geodes' own counters. */
+/** Sums and counts of the geodes' own counters and histograms (a histogram: `<name>Sum`, `<name>Count`). */
+const COUNTERS = {
+  bytes: 'geode_replication_bytes_in_total{',
+  entries: 'geode_replication_events_in_total{',
+  stampSum: 'geode_sequencer_stamp_lag_seconds_sum',
+  stampCount: 'geode_sequencer_stamp_lag_seconds_count',
+  sendSum: 'geode_replication_send_lag_seconds_sum',
+  sendCount: 'geode_replication_send_lag_seconds_count',
+  receiveSum: 'geode_replication_receive_lag_seconds_sum',
+  receiveCount: 'geode_replication_receive_lag_seconds_count',
+  waitSum: 'geode_replication_apply_wait_seconds_sum',
+  waitCount: 'geode_replication_apply_wait_seconds_count',
+  applySum: 'geode_replication_apply_duration_seconds_sum',
+  applyCount: 'geode_replication_apply_duration_seconds_count',
+} as const;
+type WireCounters = Record<keyof typeof COUNTERS, number>;
+
+/** Means over the window, ms: the parts of the lag as the geodes measured them. */
+interface LagParts {
+  bytesPerEvent: number;
+  /** Append → stamped in the origin (its sequencer). */
+  stampMeanMs: number;
+  /** Decided in the origin (HLC wall) → written on a feed there. */
+  sendMeanMs: number;
+  /** Decided in the origin (HLC wall) → its frame read by a puller of that origin. */
+  receiveMeanMs: number;
+  /** Frame read → its apply starts (queued behind an apply in progress). */
+  applyWaitMeanMs: number;
+  /** One apply (validation and its statement). */
+  applyMeanMs: number;
+}
+
+/** The counters' growth between two reads (processes restarted in between start again from 0). */
+function windowFigures(before: WireCounters, after: WireCounters): LagParts {
+  const grown = (key: keyof WireCounters) =>
+    after[key] >= before[key] ? after[key] - before[key] : after[key];
+  const meanMs = (sum: keyof WireCounters, count: keyof WireCounters) =>
+    grown(count) ? round((grown(sum) / grown(count)) * 1000, 2) : 0;
+  return {
+    bytesPerEvent: grown('entries') ? round(grown('bytes') / grown('entries'), 1) : 0,
+    stampMeanMs: meanMs('stampSum', 'stampCount'),
+    sendMeanMs: meanMs('sendSum', 'sendCount'),
+    receiveMeanMs: meanMs('receiveSum', 'receiveCount'),
+    applyWaitMeanMs: meanMs('waitSum', 'waitCount'),
+    applyMeanMs: meanMs('applySum', 'applyCount'),
+  };
+}
+
+async function wireFigures(geodes: Geode[]): Promise<WireCounters> {
+  const sums = Object.fromEntries(Object.keys(COUNTERS).map((key) => [key, 0])) as WireCounters;
+  const names = Object.entries(COUNTERS) as [keyof WireCounters, string][];
   for (const geode of geodes) {
     const text = await (await fetch(`http://127.0.0.1:${geode.port}/metrics`)).text();
     for (const line of text.split('\n')) {
       const value = Number(line.split(' ').pop());
-      if (line.startsWith('geode_replication_bytes_in_total{')) bytes += value;
-      if (line.startsWith('geode_replication_events_in_total{')) entries += value;
-      if (line.startsWith('geode_sequencer_stamp_lag_seconds_sum')) stampSeconds += value;
-      if (line.startsWith('geode_sequencer_stamp_lag_seconds_count')) stamped += value;
+      for (const [key, prefix] of names) if (line.startsWith(prefix)) sums[key] += value;
     }
   }
-  return {
-    bytesPerEvent: entries ? round(bytes / entries, 1) : 0,
-    stampMeanMs: stamped ? round((stampSeconds / stamped) * 1000, 2) : 0,
-  };
+  return sums;
 }
 
 function pairwiseKeys(): Map<string, string> {
@@ -428,6 +527,21 @@ function resultsTable(rows: readonly BenchRow[]): string {
       header: 'stamp mean',
       align: 'right',
       value: (row) => formatFixed(row.stampMeanMs as number | undefined, 2),
+    },
+    {
+      header: 'recv mean',
+      align: 'right',
+      value: (row) => formatFixed(row.receiveMeanMs as number | undefined, 2),
+    },
+    {
+      header: 'wait mean',
+      align: 'right',
+      value: (row) => formatFixed(row.applyWaitMeanMs as number | undefined, 2),
+    },
+    {
+      header: 'apply mean',
+      align: 'right',
+      value: (row) => formatFixed(row.applyMeanMs as number | undefined, 2),
     },
     { header: 'bytes/event', align: 'right', value: (row) => formatFixed(row.bytesPerEvent, 1) },
     {

@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { GeodeWorld, WorldGeode } from '../support/geode-world';
 
-/** HTTP calls of the account API against one geode of a world. */
+/** HTTP calls of the account API against one geode of a world (`headers`: e.g. an operator's token). */
 export async function call(
   geode: WorldGeode,
   method: string,
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${geode.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...headers, ...(body !== undefined && { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();

@@ -126,4 +126,62 @@ describe('ReplicationFeed against a real store', () => {
     abort.abort();
     await running;
   });
+
+  it('never echoes the receiver its own log beyond what it lacked when it asked', async () => {
+    await write(200);
+    await stampAll(eu.database.url, EU, 200);
+    const sink = new RecordingSink();
+    const abort = new AbortController();
+    // The receiver is EU itself, asking from 150 (as after a partial refill).
+    const running = new ReplicationFeed(eu.store, signal, {
+      region: 'us-east-1',
+      receiver: EU,
+      after: { [EU]: 150 },
+      heartbeatMs: 60_000,
+      pageSize: 100,
+    }).run(sink, abort.signal);
+    try {
+      await eventually('what it lacked', () => (sink.seqs().length === 50 ? true : undefined));
+      // The log grows on (EU decides on): none of it comes back.
+      await write(100);
+      await stampAll(eu.database.url, EU, 300);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(sink.seqs()).toEqual(Array.from({ length: 50 }, (_, i) => 151 + i));
+    } finally {
+      abort.abort();
+      await running;
+    }
+  });
+
+  it('holds a relayed origin back while another link delivers it, and relays once that link goes quiet', async () => {
+    await write(300);
+    await stampAll(eu.database.url, EU, 300);
+    const sink = new RecordingSink();
+    const abort = new AbortController();
+    // This feed relays EU's log (it is another region's geode); the receiver's acks of EU move on.
+    let acked = 0;
+    const otherLink = setInterval(() => (acked = Math.min(200, acked + 10)), 20);
+    const running = new ReplicationFeed(eu.store, signal, {
+      region: 'ap-southeast-2',
+      receiver: 'us-east-1',
+      after: {},
+      heartbeatMs: 60_000,
+      pageSize: 100,
+      relayHoldMs: 150,
+      acknowledged: () => ({ [EU]: acked }),
+    }).run(sink, abort.signal);
+    try {
+      await eventually('the other link has delivered 200', () =>
+        acked === 200 ? true : undefined,
+      );
+      expect(sink.seqs()).toEqual([]);
+      // Quiet now: after the hold, this feed relays what the receiver still lacks.
+      await eventually('the relayed rest', () => (sink.seqs().length === 100 ? true : undefined));
+      expect(sink.seqs()).toEqual(Array.from({ length: 100 }, (_, i) => 201 + i));
+    } finally {
+      clearInterval(otherLink);
+      abort.abort();
+      await running;
+    }
+  });
 });

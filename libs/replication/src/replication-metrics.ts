@@ -23,6 +23,10 @@ export class ReplicationMetrics {
   readonly refused: Counter<'peer' | 'reason'>;
   readonly linkUp: Gauge<'peer'>;
   readonly applyLag: Histogram;
+  readonly sendLag: Histogram;
+  readonly receiveLag: Histogram;
+  readonly applyWait: Histogram;
+  readonly applyDuration: Histogram;
 
   constructor(registry: Registry | undefined, lag: LagTracker) {
     const registers = registry ? [registry] : [];
@@ -66,6 +70,31 @@ export class ReplicationMetrics {
       name: 'geode_replication_apply_lag_seconds',
       help: 'From an event decided in its origin (its HLC wall time) to its apply here',
       buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    // The parts of the apply lag, so a slow link can be told from a slow apply.
+    this.sendLag = new Histogram({
+      name: 'geode_replication_send_lag_seconds',
+      help: 'From an event decided here (its HLC wall time) to its frame written on a feed',
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    this.receiveLag = new Histogram({
+      name: 'geode_replication_receive_lag_seconds',
+      help: 'From an event decided in the peer (its HLC wall time) to its frame read here from that peer',
+      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    this.applyWait = new Histogram({
+      name: 'geode_replication_apply_wait_seconds',
+      help: 'From a frame read here to the start of the transaction that applies it',
+      buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    this.applyDuration = new Histogram({
+      name: 'geode_replication_apply_duration_seconds',
+      help: 'Duration of one apply of queued frames (validation and one statement)',
+      buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers,
     });
     new Gauge({

@@ -42,6 +42,11 @@ export interface ReplicationPullerOptions {
   random?: () => number;
   /** Called after a batch committed new entries (the feeds of this region should look). */
   onApplied?: () => void;
+  /**
+   * True only while this region is being refilled (it has decided nothing yet):
+   * then its own origin log comes back from peers. Otherwise such entries are refused.
+   */
+  acceptsOwnOrigin?: () => boolean;
 }
 
 export interface LinkError {
@@ -74,31 +79,42 @@ const MAX_ENTRIES_PER_APPLY = 2_000;
  * Frames read but not yet applied, in order. `take` hands over everything
  * queued (up to a limit) at once; frames are kept whole.
  */
+interface QueuedFrame {
+  entries: ReplicationEntry[];
+  /** When it was read (`performance.now()`), for the apply-wait histogram. */
+  readAt: number;
+}
+
 class BatchQueue {
-  private frames: ReplicationEntry[][] = [];
+  private frames: QueuedFrame[] = [];
   private size = 0;
   private ended = false;
   private notify?: () => void;
 
   constructor(private readonly capacity: number) {}
 
-  async put(entries: ReplicationEntry[], signal: AbortSignal): Promise<void> {
+  async put(frame: QueuedFrame, signal: AbortSignal): Promise<void> {
     while (this.size >= this.capacity && !this.ended && !signal.aborted) await this.changed();
     if (this.ended || signal.aborted) return;
-    this.frames.push(entries);
-    this.size += entries.length;
+    this.frames.push(frame);
+    this.size += frame.entries.length;
     this.wake();
   }
 
   /** Everything queued, up to `limit` entries (at least one frame); `undefined` once ended and empty. */
-  async take(limit: number): Promise<ReplicationEntry[] | undefined> {
+  async take(limit: number): Promise<QueuedFrame[] | undefined> {
     while (!this.frames.length && !this.ended) await this.changed();
     if (!this.frames.length) return undefined;
-    const taken: ReplicationEntry[] = [];
-    while (this.frames.length && (!taken.length || taken.length + this.frames[0].length <= limit)) {
+    const taken: QueuedFrame[] = [];
+    let entries = 0;
+    while (
+      this.frames.length &&
+      (!taken.length || entries + this.frames[0].entries.length <= limit)
+    ) {
       const frame = this.frames.shift()!;
-      this.size -= frame.length;
-      for (const entry of frame) taken.push(entry);
+      this.size -= frame.entries.length;
+      entries += frame.entries.length;
+      taken.push(frame);
     }
     this.wake();
     return taken;
@@ -290,14 +306,26 @@ export class ReplicationPuller {
           this.acknowledge(lag.localVector);
           continue;
         }
-        await queue.put(frame.entries, failed.signal);
+        const receivedAt = this.options.clock.nowMs();
+        for (const entry of frame.entries) {
+          // Direct entries only: relayed copies come late by design and are mostly skipped.
+          if (!isMarker(entry) && entry.origin.region === peer.region)
+            this.options.metrics.receiveLag.observe(
+              Math.max(0, receivedAt - entry.hlc.wallMs) / 1000,
+            );
+        }
+        await queue.put({ entries: frame.entries, readAt: performance.now() }, failed.signal);
       }
     };
     const apply = async () => {
       for (;;) {
-        const entries = await queue.take(MAX_ENTRIES_PER_APPLY);
-        if (!entries) return;
-        await this.apply({ type: 'batch', entries });
+        const frames = await queue.take(MAX_ENTRIES_PER_APPLY);
+        if (!frames) return;
+        const started = performance.now();
+        for (const frame of frames)
+          this.options.metrics.applyWait.observe((started - frame.readAt) / 1000);
+        await this.apply({ type: 'batch', entries: frames.flatMap((frame) => frame.entries) });
+        this.options.metrics.applyDuration.observe((performance.now() - started) / 1000);
       }
     };
     const reading = read().finally(() => queue.end());
@@ -322,7 +350,7 @@ export class ReplicationPuller {
   private async apply(frame: BatchFrame): Promise<void> {
     const { peer, store, lag, metrics, clock, localRegion } = this.options;
     const own = frame.entries.find((entry) => entry.origin.region === localRegion);
-    if (own) {
+    if (own && !this.options.acceptsOwnOrigin?.()) {
       // This region's own log only grows through its sequencer; a peer cannot extend it.
       throw new BatchRefused(
         'own-origin',
@@ -380,7 +408,8 @@ export class ReplicationPuller {
     metrics.eventsIn.inc({ peer: peer.region }, result.applied);
     this.entriesApplied += result.applied;
     this.failures = 0;
-    this.acknowledge(result.knowledge);
+    // Everything held, also over other links: the peer's feed then knows not to relay it.
+    this.acknowledge(lag.localVector);
   }
 
   /**

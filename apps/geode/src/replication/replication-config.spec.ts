@@ -11,6 +11,8 @@ describe('replication configuration', () => {
       peers: [],
       heartbeatMs: 5_000,
       retryMaxMs: 30_000,
+      refillFrom: [],
+      sync: { categories: {}, timeoutMs: 5_000 },
     });
     expect(
       loadGeodeConfig({
@@ -23,6 +25,27 @@ describe('replication configuration', () => {
       peers: [{ region: 'us-east-1', url: 'http://127.0.0.1:4001' }],
       heartbeatMs: 250,
       retryMaxMs: 2_000,
+      refillFrom: [],
+      sync: { categories: {}, timeoutMs: 5_000 },
+    });
+  });
+
+  it('reads the refill sources (the flag wins) and the sync policy', () => {
+    const peers = 'us-east-1=http://a:1,ap-southeast-2=http://b:2';
+    const config = loadGeodeConfig(
+      {
+        ...base,
+        GEODE_PEERS: peers,
+        GEODE_REFILL_FROM: 'ap-southeast-2',
+        GEODE_SYNC_CATEGORIES: 'account:quorum, ledger:all',
+        GEODE_SYNC_TIMEOUT_MS: '750',
+      },
+      { refillFrom: 'us-east-1,ap-southeast-2' },
+    ).replication;
+    expect(config.refillFrom).toEqual(['us-east-1', 'ap-southeast-2']);
+    expect(config.sync).toEqual({
+      categories: { account: 'quorum', ledger: 'all' },
+      timeoutMs: 750,
     });
   });
 
@@ -45,6 +68,12 @@ describe('replication configuration', () => {
       { GEODE_PEERS_FILE: '/nonexistent/peers.json' },
       /^GEODE_PEERS_FILE cannot be read \(ENOENT\)$/,
     ],
+    [
+      { GEODE_PEERS: 'us-east-1=http://a:1', GEODE_REFILL_FROM: 'ap-southeast-2' },
+      /^GEODE_REFILL_FROM names "ap-southeast-2", which is not a configured peer/,
+    ],
+    [{ GEODE_SYNC_CATEGORIES: 'account:most' }, /^GEODE_SYNC_CATEGORIES "account:most" is not/],
+    [{ GEODE_SYNC_CATEGORIES: 'account' }, /^GEODE_SYNC_CATEGORIES "account" is not/],
     [
       { GEODE_REPLICATION_HEARTBEAT_MS: '10' },
       /^GEODE_REPLICATION_HEARTBEAT_MS must be at least 50/,

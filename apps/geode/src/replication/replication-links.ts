@@ -18,6 +18,7 @@ import { WALL_CLOCK } from '../clock/wall-clock.provider';
 import type { GeodeConfig } from '../config/geode-config';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import { PEER_CLIENT_AUTH, type PeerClientAuth } from '@geode/peer-auth';
+import { RegionRefill } from './region-refill';
 
 export const REPLICATION_DATABASE_URL = Symbol('REPLICATION_DATABASE_URL');
 
@@ -42,9 +43,12 @@ export class ReplicationLinks implements OnApplicationBootstrap, OnModuleDestroy
     readonly signal: ChangeSignal,
     readonly lag: LagTracker,
     readonly metrics: ReplicationMetrics,
+    readonly refill: RegionRefill,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // Before anything else: a refill must first check the database may take its own log back.
+    await this.refill.begin();
     await this.signal.start();
     const log: PullerLog = {
       info: (fields, message) => this.logger.log(fields, message),
@@ -66,6 +70,7 @@ export class ReplicationLinks implements OnApplicationBootstrap, OnModuleDestroy
           heartbeatMs: this.config.replication.heartbeatMs,
           backoff: { baseMs: 100, capMs: this.config.replication.retryMaxMs },
           onApplied: () => this.signal.announceReplicated(),
+          acceptsOwnOrigin: () => this.refill.acceptsOwnOrigin,
         }),
     );
     for (const puller of this.pullers) puller.start();

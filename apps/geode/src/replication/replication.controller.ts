@@ -22,6 +22,7 @@ import { ProblemException } from '@geode/problem-details';
 import {
   FEED_CONTENT_TYPE,
   feedRequestSchema,
+  isMarker,
   type FrameSink,
   ReplicationFeed,
 } from '@geode/replication';
@@ -56,7 +57,7 @@ export class ReplicationController {
     // Residency is decided for the authenticated caller, never for a region it claims.
     const receiver = authenticatedPeer(req).region;
     const vector = parseVector(body);
-    this.acks.record(receiver, vector, this.clock.nowMs());
+    this.acks.restart(receiver, vector, this.clock.nowMs());
 
     const feed = this.links.openFeed();
     if (!feed) {
@@ -99,9 +100,14 @@ export class ReplicationController {
         after: vector,
         heartbeatMs: this.config.replication.heartbeatMs,
         acknowledged: () => this.acks.of(receiver)?.vector ?? {},
-        onSent: (entries, bytes) => {
+        onSent: (entries, bytes, frame) => {
           metrics.eventsOut.inc({ peer: receiver }, entries);
           metrics.bytesOut.inc({ peer: receiver }, bytes);
+          const now = this.clock.nowMs();
+          for (const entry of frame) {
+            if (entry.origin.region === this.config.region && !isMarker(entry))
+              metrics.sendLag.observe(Math.max(0, now - entry.hlc.wallMs) / 1000);
+          }
         },
       }).run(sink, feed.signal);
     } catch (error) {
@@ -139,6 +145,7 @@ export class ReplicationController {
       vector,
       lag: this.links.lag.lag(),
       feedsServed: this.links.activeFeeds(),
+      refill: this.links.refill.status(),
       peers: this.links.pullerStatuses.map((link) => ({
         ...link,
         acked: this.acks.of(link.peer),

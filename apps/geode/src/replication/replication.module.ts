@@ -1,4 +1,5 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { systemWallClock } from '@geode/clock';
 import { METRICS_REGISTRY } from '@geode/observability';
 import { ChangeSignal, LagTracker, ReplicationMetrics } from '@geode/replication';
@@ -8,6 +9,10 @@ import type { GeodeConfig } from '../config/geode-config';
 import { PeerAcknowledgements } from './peer-acknowledgements';
 import { REPLICATION_DATABASE_URL, ReplicationLinks } from './replication-links';
 import { ReplicationController } from './replication.controller';
+import { RefillGuard } from './refill.guard';
+import { RegionRefill } from './region-refill';
+import { SyncWriteInterceptor } from './sync-write.interceptor';
+import { SyncWrites } from './sync-writes';
 
 export interface ReplicationModuleOptions {
   config: GeodeConfig;
@@ -47,6 +52,12 @@ export class ReplicationModule {
           },
         },
         PeerAcknowledgements,
+        RegionRefill,
+        RefillGuard,
+        { provide: APP_GUARD, useExisting: RefillGuard },
+        SyncWrites,
+        SyncWriteInterceptor,
+        { provide: APP_INTERCEPTOR, useExisting: SyncWriteInterceptor },
         ReplicationLinks,
       ],
     };

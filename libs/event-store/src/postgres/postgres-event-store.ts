@@ -325,7 +325,10 @@ export class PostgresEventStore implements EventStore {
       if ((entry as RedactedMarker)?.redacted !== true)
         this.observeRemoteClock(entry as ReplicatedEvent);
     }
-    return this.withTransaction((client) => applyReplicatedEntries(client, this.region, entries));
+    // One statement, its own transaction; readers are told after its commit (ADR 0010 §1).
+    const { tx, ...result } = await applyReplicatedEntries(this.pool, this.region, entries);
+    this.commits.committed(tx);
+    return result;
   }
 
   private observeRemoteClock(event: ReplicatedEvent): void {
