@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createRootLogger } from '@geode/observability';
 import { EVENT_STORE, type EventStore } from '@geode/event-store';
 import { pairwisePeerKeys } from '../../libs/peer-auth/src/testing';
+import { TEST_OPERATOR_TOKENS } from '../../libs/operator-auth/src/testing';
 import { loadGeodeConfig } from '../../apps/geode/src/config/geode-config';
 import { createGeodeApp } from '../../apps/geode/src/geode.app';
 import { prepareGeodeSchema } from '../../apps/geode/src/geode-schema';
@@ -137,6 +138,7 @@ export class GeodeWorld {
       GEODE_REPLICATION_RETRY_MAX_MS: '500',
       GEODE_PEER_AUTH: 'hmac',
       GEODE_PEER_KEYS: this.peerKeys.get(region)!,
+      GEODE_OPERATOR_TOKENS: TEST_OPERATOR_TOKENS,
       ...this.options.env,
     });
     await prepareGeodeSchema(geode.database.url, config);

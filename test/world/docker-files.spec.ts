@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadGeodeConfig } from '../../apps/geode/src/config/geode-config';
@@ -11,6 +12,7 @@ const yaml = require('js-yaml') as { load(text: string): unknown };
 
 const DOCKER = join(__dirname, '..', '..', 'docker');
 const KEY = Buffer.alloc(32, 7).toString('base64');
+const OPERATOR_TOKEN = randomBytes(32).toString('base64url');
 
 interface Service {
   command?: string[];
@@ -22,7 +24,11 @@ interface Service {
 /** `${NAME:?message}` as compose substitutes it, with test values for the secrets. */
 function substitute(text: string): string {
   return text.replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, name: string) =>
-    name === 'POSTGRES_PASSWORD' ? 'secret' : KEY,
+    name === 'POSTGRES_PASSWORD'
+      ? 'secret'
+      : name === 'GEODE_OPERATOR_TOKEN'
+        ? OPERATOR_TOKEN
+        : KEY,
   );
 }
 
@@ -50,6 +56,10 @@ describe('docker/compose.yaml', () => {
       const config = loadGeodeConfig(service.environment!);
       expect(`geode-${config.region}`).toBe(name);
       expect(config.database.kind).toBe('server');
+      // Operator routes answer 403 to everyone when no operator is configured (ADR 0014).
+      expect(config.operatorAuth.credentials.map((operator) => operator.name)).toEqual([
+        'operator',
+      ]);
       const peers = config.replication.peers.map((peer) => peer.region).sort();
       expect(peers).toEqual(
         geodes

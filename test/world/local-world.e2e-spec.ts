@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { eventually } from '../../libs/event-store/src/testing/eventually';
 import { createDataDir } from '../support/data-dir';
 import { pidsMentioning } from '../support/geode-process';
@@ -111,15 +112,23 @@ describe('geode world (embedded databases) and the CLI against it', () => {
     );
   });
 
-  it('tour: every available step passes; refill is reported as not available, not as passed', async () => {
+  it('tour: every step passes, refilling a region from its peers included', async () => {
     const tour = await cli('tour');
     expect(tour.stderr).toBe('');
     expect(tour.code).toBe(0);
     expect(tour.stdout).toMatch(/tour passed: \d+ steps checked/);
-    expect(tour.stdout).toMatch(/not available yet: refill/);
+    expect(tour.stdout).not.toMatch(/not available yet/);
+    expect(tour.stdout).toMatch(/is refilled and healthy: balance -4000/);
     expect(tour.stdout).toContain('balance -4000');
     expect(world.output()).toMatch(/geode \S+ exited \(signal SIGKILL\); restarting/);
     expect(world.output()).toMatch(/geode \S+ is back/);
+  });
+
+  it('refill <region> --from <peer>: the region is rebuilt on an empty database and serves again', async () => {
+    const refill = await cli('refill', 'us-east-1', '--from', 'eu-west-1');
+    expect(refill.stderr).toBe('');
+    expect(refill.code).toBe(0);
+    expect(refill.stdout).toContain('us-east-1 is refilled and serves again');
   });
 
   it('audit verify and projections list answer for every region', async () => {
@@ -142,15 +151,41 @@ describe('geode world (embedded databases) and the CLI against it', () => {
     expect(JSON.stringify(JSON.parse(projections.stdout))).toContain('"ledger"');
   });
 
+  it('operator routes: the world keeps its token owner-only, the CLI and the console send it', async () => {
+    const tokenFile = join(dataDir, 'world', 'operator-token');
+    expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
+    const token = (await readFile(tokenFile, 'utf8')).trim();
+    const given = await cli('projections', 'list', '--region', 'eu-west-1', '--token', token);
+    expect(given.code).toBe(0);
+    const wrong = await cli('audit', 'verify', '--region', 'eu-west-1', '--token', 'x'.repeat(43));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/answered 401: the operator token is not valid/);
+    const { routerUrl } = (await (await fetch(`${world.controlUrl}/world`)).json()) as {
+      routerUrl: string;
+    };
+    // The console reads each geode's recent events (an operator route) with the world's token.
+    const overview = async () =>
+      (await (await fetch(`${routerUrl}/console/api/overview`)).json()) as {
+        regions: { recentEvents: unknown[] | null; errors: string[] }[];
+      };
+    const regions = await eventually('every region shows its recent events', async () => {
+      const current = (await overview()).regions;
+      return current.every((region) => Array.isArray(region.recentEvents)) ? current : undefined;
+    });
+    expect(regions).toHaveLength(3);
+    for (const region of regions)
+      expect(region.errors.filter((error) => error.includes('/admin/'))).toEqual([]);
+  });
+
   it('refuses clearly: an unknown region, refill, and a world that is not there', async () => {
     const unknown = await cli('partition', 'mars-north-1');
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/^geode: no region mars-north-1 in this world/);
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
 
-    const refill = await cli('refill', 'us-east-1', '--from', 'eu-west-1');
+    const refill = await cli('refill', 'us-east-1');
     expect(refill.code).toBe(2);
-    expect(refill.stderr).toMatch(/^geode: refill is not available yet/);
+    expect(refill.stderr).toMatch(/^geode: usage: geode refill <region> --from <region>/);
 
     const nowhere = await runCli(['status', '--world', 'http://127.0.0.1:9']);
     expect(nowhere.code).toBe(1);

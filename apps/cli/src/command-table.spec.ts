@@ -59,10 +59,10 @@ describe('the geode command table', () => {
     expect(cli.stderr().trim().split('\n')).toHaveLength(1);
   });
 
-  it('refill says it is not available yet, with exit 2', async () => {
+  it('refill needs the region and --from, else exit 2 with its usage', async () => {
     const cli = harness();
-    expect(await cli.run('refill', 'us-east-1', '--from', 'eu-west-1')).toBe(2);
-    expect(cli.stderr()).toMatch(/^geode: refill is not available yet/);
+    expect(await cli.run('refill', 'us-east-1')).toBe(2);
+    expect(cli.stderr()).toMatch(/^geode: usage: geode refill <region> --from <region>/);
   });
 
   it('a command failing with a CliError prints its line and exit code; --world names the world', async () => {

@@ -135,7 +135,10 @@ export async function runCli(
   }
   const worldUrl =
     (values.world as string | undefined) ?? io.env.GEODE_WORLD_URL ?? DEFAULT_WORLD_URL;
-  const world = new WorldClient(worldUrl.replace(/\/+$/, ''));
+  const world = new WorldClient(
+    worldUrl.replace(/\/+$/, ''),
+    (values.token as string | undefined) ?? io.env.GEODE_OPERATOR_TOKEN,
+  );
   try {
     const code = await command.run({
       values,

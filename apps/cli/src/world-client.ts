@@ -10,6 +10,14 @@ export interface GeodeAnswer<T> {
   body: T;
 }
 
+export interface GeodeRequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  /** An operator route (`/admin/v1/…`): send the operator token (ADR 0014). */
+  operator?: boolean;
+}
+
 /**
  * Talks to a running world: its control API, and each geode directly (HTTPS
  * under the world's development CA, read from the file the world names).
@@ -17,8 +25,15 @@ export interface GeodeAnswer<T> {
 export class WorldClient {
   private snapshotCache?: WorldSnapshot;
   private agent?: Agent;
+  private operatorToken?: string;
 
-  constructor(readonly controlUrl: string) {}
+  /** `operatorToken`: from --token or GEODE_OPERATOR_TOKEN; else the world's own token file is read. */
+  constructor(
+    readonly controlUrl: string,
+    operatorToken?: string,
+  ) {
+    this.operatorToken = operatorToken?.trim() || undefined;
+  }
 
   async snapshot(fresh = false): Promise<WorldSnapshot> {
     if (this.snapshotCache && !fresh) return this.snapshotCache;
@@ -65,9 +80,12 @@ export class WorldClient {
     region: string,
     method: 'GET' | 'POST',
     path: string,
-    options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+    options: GeodeRequestOptions = {},
   ): Promise<GeodeAnswer<T> & { headers: Record<string, string | string[] | undefined> }> {
     const base = await this.geodeUrl(region);
+    const authorization = options.operator
+      ? { authorization: `Bearer ${await this.operatorTokenOf()}` }
+      : {};
     let answer;
     try {
       answer = await request(`${base}${path}`, {
@@ -75,6 +93,7 @@ export class WorldClient {
         dispatcher: await this.dispatcher(),
         headers: {
           ...(options.body !== undefined && { 'content-type': 'application/json' }),
+          ...authorization,
           ...options.headers,
         },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -105,7 +124,7 @@ export class WorldClient {
     region: string,
     method: 'GET' | 'POST',
     path: string,
-    options: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {},
+    options: GeodeRequestOptions = {},
   ): Promise<T> {
     const answer = await this.geode<T & { detail?: string }>(region, method, path, options);
     if (answer.status >= 300)
@@ -113,6 +132,27 @@ export class WorldClient {
         `${region}: ${method} ${path} answered ${answer.status}${answer.body?.detail ? `: ${answer.body.detail}` : ''}`,
       );
     return answer.body;
+  }
+
+  /** The token given, else the one the world keeps in its files (readable by its owner only). */
+  private async operatorTokenOf(): Promise<string> {
+    if (this.operatorToken) return this.operatorToken;
+    const { operatorTokenFile } = await this.snapshot();
+    if (!operatorTokenFile)
+      throw new CliError(
+        'this world names no operator token file: pass --token <token> or set GEODE_OPERATOR_TOKEN',
+        2,
+      );
+    try {
+      this.operatorToken = readFileSync(operatorTokenFile, 'utf8').trim();
+    } catch (error) {
+      throw new CliError(
+        `cannot read the world's operator token ${operatorTokenFile} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): pass --token <token> or set GEODE_OPERATOR_TOKEN`,
+        1,
+        { cause: error },
+      );
+    }
+    return this.operatorToken;
   }
 
   async close(): Promise<void> {

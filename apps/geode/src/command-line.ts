@@ -15,6 +15,10 @@ Options:
   --region <id>   region this geode serves, e.g. eu-west-1  (env GEODE_REGION)
   --port <n>      HTTP port, 0 for any free port            (env GEODE_PORT, default 3000)
   --host <addr>   address to listen on                     (env GEODE_HOST, default 127.0.0.1)
+  --refill-from <region>[,<region>…]
+                  rebuild this region from its peers on an empty database: no
+                  writes and /health 503 until it holds all they held
+                                                           (env GEODE_REFILL_FROM)
   -h, --help      show this help
 
 The database is DATABASE_URL (or the PG* variables) when set; otherwise an
@@ -32,6 +36,7 @@ export function parseCommandLine(argv: string[]): { command: GeodeCommand; flags
         region: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        'refill-from': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -46,5 +51,13 @@ export function parseCommandLine(argv: string[]): { command: GeodeCommand; flags
   if (command !== 'serve' && command !== 'migrate') {
     throw new ConfigError(`unknown command "${command}" (see --help)`);
   }
-  return { command, flags: { region: values.region, port: values.port, host: values.host } };
+  return {
+    command,
+    flags: {
+      region: values.region,
+      port: values.port,
+      host: values.host,
+      refillFrom: values['refill-from'],
+    },
+  };
 }

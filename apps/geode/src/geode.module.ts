@@ -5,6 +5,7 @@ import { DatabaseModule } from '@geode/database';
 import { EventStoreModule } from '@geode/event-store';
 import { LoggingModule, MetricsModule } from '@geode/observability';
 import { PeerAuthModule } from '@geode/peer-auth';
+import { OperatorAuthModule } from '@geode/operator-auth';
 import { Logger } from 'pino';
 import { GeodeConfig } from './config/geode-config';
 import { GEODE_CONFIG } from './config/geode-config.provider';
@@ -53,8 +54,9 @@ export class GeodeModule {
         AccountsModule,
         IdempotencyModule.forRoot(),
         PeerAuthModule.forRoot({ region: config.region, config: config.peerAuth }),
+        OperatorAuthModule.forRoot(config.operatorAuth),
         ReplicationModule.forRoot({ config, databaseUrl }),
-        ReadModelsModule.forRoot(),
+        ReadModelsModule.forRoot({ sessionWait: { timeoutMs: config.sessionWaitMs } }),
         AuditModule,
       ],
       controllers: [HealthController],

@@ -19,6 +19,8 @@ export function serveOpenApi(app: INestApplication, region: string): void {
         'Errors are RFC 9457 problem details with a stable `type`. Writes answer with `Geode-Session` and `Geode-Region`.',
     )
     .setVersion('1')
+    // Operator routes (ADR 0014): Authorization: Bearer <operator token>.
+    .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
 }

@@ -17,7 +17,12 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadRouterConfig(process.env, flags, (path) => readFileSync(path, 'utf8'));
   const logger = createRootLogger({ service: 'router', level: config.logLevel });
-  const router = new Router({ settings: config, upstreamCaPem: config.upstreamCaPem, logger });
+  const router = new Router({
+    settings: config,
+    upstreamCaPem: config.upstreamCaPem,
+    consoleOperatorToken: config.consoleOperatorToken,
+    logger,
+  });
   let url: string;
   try {
     url = await router.start(config.http.port, config.http.host);

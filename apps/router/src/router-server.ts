@@ -23,6 +23,8 @@ export interface RouterOptions {
   settings: RouterSettings;
   /** CA of https:// geodes under a private CA (`upstream.caFile`). */
   upstreamCaPem?: string;
+  /** The console's operator token, for the geodes' `/admin/v1/events/recent` (`console.operatorTokenFile`). */
+  consoleOperatorToken?: string;
   logger: Logger;
   clock?: WallClock;
 }
@@ -56,7 +58,11 @@ export class Router {
       options.upstreamCaPem,
     );
     this.proxy = new ProxyHandler(this.geodes, this.residency, this.metrics, settings, logger);
-    this.console = new ConsoleHandler(this.geodes, settings.console?.worldControlUrl);
+    this.console = new ConsoleHandler(
+      this.geodes,
+      settings.console?.worldControlUrl,
+      options.consoleOperatorToken,
+    );
     this.server = createServer(
       { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: true, keepAliveTimeout: 65_000 },
       (req, res) => this.handle(req, res),

@@ -24,12 +24,19 @@ const region = z
   .max(63)
   .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
 
+/** Not blank, at most `max` characters, kept as written (what was recorded is what is read). */
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((value) => value.trim().length > 0, 'must not be blank');
+
 const homeMoveSchema = z.strictObject({
   streamId: z.string().min(1).max(256),
   from: region,
   to: region,
-  reason: z.string().trim().min(1).max(2_000),
-  operator: z.string().trim().min(1).max(200),
+  reason: text(2_000),
+  operator: text(200),
 });
 
 export type HomeMoveReading =

@@ -45,6 +45,12 @@ export interface MergePolicy<State, Event extends MergeableEvent = MergeableEven
   readonly resolver: ResolverRef;
   /** Folds events (merge events included, to their recorded outcomes) in canonical order. */
   fold(events: readonly Event[]): State;
+  /**
+   * The home the stream was created with, read from its events (the domain
+   * knows which event says it); moves are folded on top (`mergeAuthority`).
+   * Absent: the store's stream metadata is used, where it is known.
+   */
+  firstHome?(events: readonly Event[]): string | null;
   resolve(input: ResolverInput<State, Event>): ResolverDecision;
   /** Checks an operator's chosen outcome before it is recorded (and describes its effect). */
   readOperatorOutcome(

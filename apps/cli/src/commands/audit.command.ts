@@ -2,6 +2,7 @@ import { CliError } from '../cli-error';
 import { table } from '../cli-output';
 import type { CliCommand } from '../command-table';
 import type { WorldClient } from '../world-client';
+import { OPERATOR_TOKEN_HELP, OPERATOR_TOKEN_OPTION } from '../operator-token-option';
 
 export interface ChainReport {
   region: string;
@@ -19,7 +20,10 @@ export async function verifyChains(world: WorldClient, regions?: string[]): Prom
   const targets = regions ?? (await world.snapshot()).geodes.map((geode) => geode.region);
   return Promise.all(
     targets.map((region) =>
-      world.geodeOk<ChainReport>(region, 'GET', '/admin/v1/audit/chains', { timeoutMs: 60_000 }),
+      world.geodeOk<ChainReport>(region, 'GET', '/admin/v1/audit/chains', {
+        timeoutMs: 60_000,
+        operator: true,
+      }),
     ),
   );
 }
@@ -29,8 +33,8 @@ export const auditVerifyCommand: CliCommand = {
   usage: '[--region <region>]',
   summary:
     'Verify the hash chain of every origin log, in every region (or one): exit 1 on any break.',
-  details: '  --region <region>   only this region',
-  options: { region: { type: 'string' } },
+  details: `  --region <region>   only this region\n${OPERATOR_TOKEN_HELP}`,
+  options: { region: { type: 'string' }, ...OPERATOR_TOKEN_OPTION },
   async run({ values, out, world }) {
     const region = values.region as string | undefined;
     if (region !== undefined) await world.geodeUrl(region);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../cli-error';
 import { progressBar, table } from '../cli-output';
 import type { CliCommand, CommandInput } from '../command-table';
+import { OPERATOR_TOKEN_HELP, OPERATOR_TOKEN_OPTION } from '../operator-token-option';
 
 interface Rebuild {
   phase: string;
@@ -47,8 +48,8 @@ export const projectionsListCommand: CliCommand = {
   path: ['projections', 'list'],
   usage: '[--region <region>]',
   summary: 'Projections of every region (or one): version, status, lag, dead letters, rebuilds.',
-  details: '  --region <region>   only this region',
-  options: { region: { type: 'string' } },
+  details: `  --region <region>   only this region\n${OPERATOR_TOKEN_HELP}`,
+  options: { region: { type: 'string' }, ...OPERATOR_TOKEN_OPTION },
   async run(input) {
     const regions = await regionsOf(input);
     const lists = await Promise.all(
@@ -59,6 +60,7 @@ export const projectionsListCommand: CliCommand = {
             region,
             'GET',
             '/admin/v1/projections',
+            { operator: true },
           )
         ).projections,
       })),
@@ -88,15 +90,14 @@ export const projectionsRebuildCommand: CliCommand = {
   path: ['projections', 'rebuild'],
   usage: '<name> --region <region> [--no-wait]',
   summary: 'Rebuild a projection beside its live tables and swap it in; shows progress until done.',
-  details:
-    '  --region <region>   the region whose projection to rebuild (required)\n  --no-wait           start it and return',
-  options: { region: { type: 'string' }, 'no-wait': { type: 'boolean' } },
+  details: `  --region <region>   the region whose projection to rebuild (required)\n  --no-wait           start it and return\n${OPERATOR_TOKEN_HELP}`,
+  options: { region: { type: 'string' }, 'no-wait': { type: 'boolean' }, ...OPERATOR_TOKEN_OPTION },
   positionals: { min: 1, max: 1 },
   async run(input) {
     const region = requireRegion(input);
     const name = input.positionals[0];
     const { world, out } = input;
-    await world.geodeOk(region, 'POST', `${path(name)}/rebuild`, { body: {} });
+    await world.geodeOk(region, 'POST', `${path(name)}/rebuild`, { body: {}, operator: true });
     out.line(`${region}: rebuilding ${name}`);
     if (input.values['no-wait']) {
       out.result({ region, name, started: true });
@@ -105,7 +106,9 @@ export const projectionsRebuildCommand: CliCommand = {
     let stop = false;
     void input.interrupted.then(() => (stop = true));
     for (;;) {
-      const projection = await world.geodeOk<Projection>(region, 'GET', path(name));
+      const projection = await world.geodeOk<Projection>(region, 'GET', path(name), {
+        operator: true,
+      });
       const rebuild = projection.rebuild;
       if (rebuild) {
         const eta = rebuild.etaSeconds === null ? '' : `  ETA ${rebuild.etaSeconds.toFixed(0)} s`;
@@ -132,14 +135,15 @@ export const projectionsResetCommand: CliCommand = {
   path: ['projections', 'reset'],
   usage: '<name> --region <region>',
   summary: 'Clear a projection and replay it from the start of the log.',
-  details: '  --region <region>   the region whose projection to reset (required)',
-  options: { region: { type: 'string' } },
+  details: `  --region <region>   the region whose projection to reset (required)\n${OPERATOR_TOKEN_HELP}`,
+  options: { region: { type: 'string' }, ...OPERATOR_TOKEN_OPTION },
   positionals: { min: 1, max: 1 },
   async run(input) {
     const region = requireRegion(input);
     const name = input.positionals[0];
     const answer = await input.world.geodeOk(region, 'POST', `${path(name)}/reset`, {
       body: { to: 'start' },
+      operator: true,
     });
     input.out.result({ region, name, reset: answer });
     input.out.line(`${region}: ${name} cleared; it replays from the start`);

@@ -5,6 +5,8 @@ import { CliError } from '../cli-error';
 import type { CliCommand, CommandInput } from '../command-table';
 import type { WorldClient } from '../world-client';
 import { verifyChains } from './audit.command';
+import { waitForRefill } from './fault.commands';
+import { OPERATOR_TOKEN_HELP, OPERATOR_TOKEN_OPTION } from '../operator-token-option';
 import { regionStatuses } from './status.command';
 
 /** A step's check did not hold: the tour stops and exits 1. */
@@ -302,8 +304,31 @@ class Tour {
       },
     );
 
-    await this.step(`Refill ${third} from its peers`, () => {
-      throw new NotAvailable('refill (geode --refill-from) does not exist yet');
+    await this.step(`Refill ${third} from its peers`, async () => {
+      await this.world.control('POST', `/world/regions/${third}/refill`, { from: home });
+      this.say([
+        `${third}: its geode is stopped, its data deleted; it restarts with --refill-from ${home}`,
+      ]);
+      try {
+        await waitForRefill(this.world, third, (phase) => this.say([`${third}: ${phase}`]));
+      } catch (error) {
+        if (error instanceof CliError) throw new CheckFailed(error.message);
+        throw error;
+      }
+      const view = await eventually(
+        10_000,
+        `${third} refilled and serving the account`,
+        async () => {
+          const read = await this.world.geode<AccountView>(
+            third,
+            'GET',
+            `/v1/accounts/${accountA}`,
+            { timeoutMs: 2_000 },
+          );
+          return read.status === 200 && read.body.balance === '-4000' ? read.body : undefined;
+        },
+      );
+      this.say([`${third} is refilled and healthy: balance ${view.balance}`]);
     });
 
     await this.step('Verify the hash chains of every origin log in every region', async () => {
@@ -414,6 +439,8 @@ export const tourCommand: CliCommand = {
   usage: '',
   summary: 'A narrated, checked scenario against a running world (exit 1 if a check fails).',
   details:
-    'Opens accounts in two regions, deposits, reads from a third with a session token, partitions a\nregion, overdraws it with concurrent withdrawals, heals, shows the merge and the identical state in\nevery region, kills a region, and verifies every hash chain. Steps whose parts are not built yet\nsay so and are not counted as passed.',
+    'Opens accounts in two regions, deposits, reads from a third with a session token, partitions a\nregion, overdraws it with concurrent withdrawals, heals, shows the merge and the identical state in\nevery region, kills a region, and verifies every hash chain. Steps whose parts are not built yet\nsay so and are not counted as passed.\n' +
+    OPERATOR_TOKEN_HELP,
+  options: { ...OPERATOR_TOKEN_OPTION },
   run: ({ world, out }) => new Tour(world, out).run(),
 };

@@ -8,9 +8,6 @@ export interface LinkProxyOptions {
 }
 
 /**
- * (The local world's copy of the test fixture of the same name: app code does
- * not import from test/.)
- *
  * A TCP proxy on a free loopback port standing for a network link between
  * two geodes: it can be cut (every connection reset, new ones refused),
  * black-holed (connections stay open but no byte passes: what a dead WAN link

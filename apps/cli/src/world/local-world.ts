@@ -1,11 +1,16 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CliError } from '../cli-error';
 import { assertBuilt, GEODE_MAIN, ROUTER_MAIN } from './app-paths';
-import { ensureDatabase, databaseUrlFor } from './world-databases';
+import { ensureDatabase, databaseUrlFor, dropDatabase } from './world-databases';
 import { ensureDevCertificates, type DevCertificates } from './dev-certificates';
 import { LinkProxy } from './link-proxy';
+import {
+  ensureWorldOperatorToken,
+  WORLD_OPERATOR,
+  type WorldOperatorToken,
+} from './world-operator-token';
 import { stopStrayPostgres, stopLeftoversOf, type WorldRecord } from './world-leftovers';
 import { SupervisedProcess, type SupervisedStatus } from './supervised-process';
 import { WorldControlServer } from './world-control-server';
@@ -49,9 +54,21 @@ export interface WorldSnapshot {
   controlUrl: string;
   wanDelayMs: number;
   caFile: string;
+  /** The file holding the world's operator token (mode 600), for the CLI's admin calls (ADR 0014). */
+  operatorTokenFile: string;
   geodes: (SupervisedStatus & { region: string; url: string })[];
   router: SupervisedStatus;
   links: LinkStatus[];
+  /** The last refill of each region (`geode refill`). */
+  refills?: RefillState[];
+}
+
+export interface RefillState {
+  region: string;
+  from: string;
+  /** `replacing`: the old geode is stopping or its data is being deleted; `started`: the new one listens (and refills). */
+  state: 'replacing' | 'started' | 'failed';
+  error: string | null;
 }
 
 /** Settings the world gives its apps; anything the user had set for a single geode is dropped. */
@@ -71,7 +88,11 @@ export class LocalWorld {
   private control?: WorldControlServer;
   private routerUrl = '';
   private certificates?: DevCertificates;
+  private operator?: WorldOperatorToken;
   private stopped = false;
+  /** Geodes being replaced by a refill (stop waits for them, so they are stopped too). */
+  private readonly refilling = new Map<string, Promise<void>>();
+  private readonly refills = new Map<string, RefillState>();
   /** Every geode process started, so a failed start stops the ones already up. */
   private readonly starting: SupervisedProcess[] = [];
 
@@ -136,6 +157,49 @@ export class LocalWorld {
     return geode.process.status;
   }
 
+  /**
+   * Disaster recovery of one region, in the background (stopping a geode and
+   * initialising a fresh cluster take longer than a control request may wait):
+   * stops its geode, deletes its database (an embedded cluster's directory, or
+   * the server database), and starts it on an empty one with `--refill-from
+   * <from>` (GEODE_REFILL_FROM). It answers 503 `refilling` until it holds what
+   * its peers hold. `snapshot().refills` says where each refill stands. The
+   * setting stays for later restarts, where it has nothing to do.
+   */
+  refill(region: string, from: string): RefillState {
+    this.requireRegion(region);
+    this.requireRegion(from);
+    if (region === from) throw new CliError(`cannot refill ${region} from itself`, 2);
+    const geode = this.geodes.get(region);
+    if (!geode) throw new CliError(`no region ${region} in this world`, 2);
+    if (this.refilling.has(region)) throw new CliError(`${region} is being refilled already`, 1);
+    const state: RefillState = { region, from, state: 'replacing', error: null };
+    this.refills.set(region, state);
+    const replacing = this.replaceGeode(geode, from)
+      .then(() => void (state.state = 'started'))
+      .catch((error: unknown) => {
+        state.state = 'failed';
+        state.error = (error as Error).message;
+        this.options.report(`refill of ${region} failed: ${state.error}`);
+      })
+      .finally(() => this.refilling.delete(region));
+    this.refilling.set(region, replacing);
+    return { ...state };
+  }
+
+  private async replaceGeode(geode: WorldGeode, from: string): Promise<void> {
+    const region = geode.region;
+    await geode.process.stop();
+    if (this.options.databaseUrlTemplate) {
+      await dropDatabase(databaseUrlFor(this.options.databaseUrlTemplate, region));
+    } else {
+      await stopStrayPostgres([this.clusterDir(region)]);
+      await rm(this.clusterDir(region), { recursive: true, force: true });
+    }
+    if (this.stopped) return;
+    this.geodes.set(region, await this.startGeode(region, geode.port, { GEODE_REFILL_FROM: from }));
+  }
+
   snapshot(): WorldSnapshot {
     return {
       routerUrl: this.routerUrl,
@@ -143,6 +207,7 @@ export class LocalWorld {
       controlUrl: this.control?.url ?? '',
       wanDelayMs: this.options.wanDelayMs,
       caFile: this.certificates?.ca ?? '',
+      operatorTokenFile: this.operator?.file ?? '',
       geodes: [...this.geodes.values()].map((geode) => ({
         ...geode.process.status,
         region: geode.region,
@@ -156,6 +221,7 @@ export class LocalWorld {
         lastExit: null,
       },
       links: this.linkStatuses(),
+      refills: [...this.refills.values()].map((state) => ({ ...state })),
     };
   }
 
@@ -165,6 +231,7 @@ export class LocalWorld {
     this.stopped = true;
     process.off('exit', this.exitHook);
     await this.control?.close();
+    await Promise.all(this.refilling.values());
     await this.router?.stop();
     // Cut links first: long-lived replication feeds end now instead of holding each geode's drain.
     for (const link of this.links.values()) link.cut();
@@ -180,6 +247,7 @@ export class LocalWorld {
     await mkdir(join(this.worldDir, 'logs'), { recursive: true });
     await stopLeftoversOf(join(this.worldDir, 'world.json'), report);
     this.certificates = await ensureDevCertificates(join(this.worldDir, 'certs'), regions);
+    this.operator = await ensureWorldOperatorToken(this.worldDir);
 
     const ports = await this.geodePorts();
     for (const from of regions)
@@ -203,7 +271,11 @@ export class LocalWorld {
     await this.record();
   }
 
-  private async startGeode(region: string, port: number): Promise<WorldGeode> {
+  private async startGeode(
+    region: string,
+    port: number,
+    extraEnv: NodeJS.ProcessEnv = {},
+  ): Promise<WorldGeode> {
     const certificate = this.certificates!.regions.get(region)!;
     const peers = this.options.regions
       .filter((other) => other !== region)
@@ -229,10 +301,12 @@ export class LocalWorld {
         GEODE_TLS_CA: this.certificates!.ca,
         GEODE_TLS_CERT: certificate.cert,
         GEODE_TLS_KEY: certificate.key,
+        GEODE_OPERATOR_TOKENS: `${WORLD_OPERATOR}:${this.operator!.token}`,
         // A cut link is noticed within 3 heartbeats; a healed one redialled within a few seconds.
         GEODE_REPLICATION_HEARTBEAT_MS: '1000',
         GEODE_REPLICATION_RETRY_MAX_MS: '2000',
         LOG_LEVEL: 'warn',
+        ...extraEnv,
       },
       logFile: join(this.worldDir, 'logs', `geode-${region}.log`),
       readyPattern: /listening on (https?:\/\/\S+)/,
@@ -261,7 +335,7 @@ export class LocalWorld {
         maxLagMs: 5_000,
       },
       upstream: { caFile: this.certificates!.ca },
-      console: { worldControlUrl: this.control!.url },
+      console: { worldControlUrl: this.control!.url, operatorTokenFile: this.operator!.file },
     };
     await writeFile(configFile, `${JSON.stringify(config, null, 2)}\n`);
     const port = this.options.routerPort === 0 ? await freePort() : this.options.routerPort;

@@ -6,6 +6,8 @@ import type { LocalWorld } from './local-world';
 
 const MAX_BODY_BYTES = 4_096;
 
+const refillSchema = z.strictObject({ from: z.string().min(1).max(63) });
+
 const partitionSchema = z.strictObject({
   regions: z.array(z.string().max(63)).min(1).max(2, 'names one region or a pair'),
 });
@@ -18,6 +20,8 @@ const partitionSchema = z.strictObject({
  *   POST /world/partition            { regions: [a] } every link of a; { regions: [a, b] } that pair
  *   POST /world/heal                 every link open again
  *   POST /world/regions/:region/kill the geode dies at once; its supervisor restarts it
+ *   POST /world/regions/:region/refill { from } in the background: its geode is stopped, its data
+ *                                    deleted, and it restarts refilling from its peers (GET /world: refills)
  */
 export class WorldControlServer {
   private constructor(
@@ -58,6 +62,7 @@ export class WorldControlServer {
 async function answer(world: LocalWorld, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://world').pathname;
   const kill = /^\/world\/regions\/([^/]+)\/kill$/.exec(path);
+  const refill = /^\/world\/regions\/([^/]+)\/refill$/.exec(path);
   if (req.method === 'GET' && path === '/world') return json(res, 200, world.snapshot());
   if (req.method !== 'POST')
     return problem(res, 404, 'not-found', `${req.method} ${path} is not a world control route`);
@@ -71,6 +76,14 @@ async function answer(world: LocalWorld, req: IncomingMessage, res: ServerRespon
   }
   if (path === '/world/heal') return json(res, 200, { links: world.heal() });
   if (kill) return json(res, 202, { geode: world.kill(decodeURIComponent(kill[1])) });
+  if (refill) {
+    const parsed = refillSchema.safeParse(body);
+    if (!parsed.success)
+      return problem(res, 400, 'validation', `from: ${parsed.error.issues[0].message}`);
+    return json(res, 202, {
+      refill: world.refill(decodeURIComponent(refill[1]), parsed.data.from),
+    });
+  }
   return problem(res, 404, 'not-found', `POST ${path} is not a world control route`);
 }
 

@@ -44,3 +44,27 @@ export async function ensureDatabase(url: string): Promise<void> {
     await client.end().catch(() => undefined);
   }
 }
+
+/** Drops the URL's database (connections to it are ended first): a region that lost its data. */
+export async function dropDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  if (!/^[a-z_][a-z0-9_]*$/.test(name))
+    throw new CliError(
+      `database name ${JSON.stringify(name)} must be lowercase letters, digits, _`,
+      2,
+    );
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  try {
+    await client.connect();
+    // The name was checked above: an identifier made of safe characters only.
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } catch (error) {
+    throw new CliError(`cannot drop database ${name}: ${(error as Error).message}`, 1, {
+      cause: error,
+    });
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

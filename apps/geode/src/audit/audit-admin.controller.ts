@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Inject, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Header, Inject, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EVENT_STORE, type EventStore } from '@geode/event-store';
+import { OperatorGuard } from '@geode/operator-auth';
 import type { GeodeConfig } from '../config/geode-config';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import { parseOrigin, parseRecentLimit } from './audit-requests';
@@ -8,10 +9,12 @@ import { parseOrigin, parseRecentLimit } from './audit-requests';
 /**
  * Operators' audit view (DESIGN.md §6 `/admin/v1/…`): the hash chain of every
  * origin log this geode holds, verified end to end, and the latest events per
- * origin (what the console shows flowing). Not authenticated yet, like the
- * rest of `/admin`: keep it off public networks.
+ * origin (what the console shows flowing). For authenticated operators only,
+ * like the rest of `/admin` (ADR 0014).
  */
 @ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(OperatorGuard)
 @Controller('admin/v1')
 export class AuditAdminController {
   constructor(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { RunningGeode, startGeodeApp } from '../../../../test/support/geode-app';
 import { eventually } from '../../../../libs/event-store/src/testing/eventually';
+import { operatorAuthorization } from '../../../../libs/operator-auth/src/testing';
 
 jest.setTimeout(60_000);
 
@@ -16,7 +17,7 @@ describe('the audit admin API: chains verified, recent events', () => {
   afterAll(() => geode?.close());
 
   const get = async (path: string) => {
-    const response = await fetch(`${geode.url}${path}`);
+    const response = await fetch(`${geode.url}${path}`, { headers: operatorAuthorization() });
     return { status: response.status, body: (await response.json()) as Body };
   };
   const post = (path: string, body: unknown) =>
@@ -67,7 +68,7 @@ describe('the audit admin API: chains verified, recent events', () => {
     ['/admin/v1/events/recent?limit=0', 'limit'],
     ['/admin/v1/events/recent?limit=abc', 'limit'],
   ])('%s is a 400 validation problem', async (path, field) => {
-    const response = await fetch(`${geode.url}${path}`);
+    const response = await fetch(`${geode.url}${path}`, { headers: operatorAuthorization() });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(await response.json()).toMatchObject({

@@ -10,9 +10,33 @@ describe('loadGeodeConfig', () => {
       migrations: 'run',
       logLevel: 'info',
       shutdownTimeoutMs: 10_000,
-      replication: { peers: [], heartbeatMs: 5_000, retryMaxMs: 30_000 },
+      sessionWaitMs: 2_000,
+      replication: {
+        peers: [],
+        heartbeatMs: 5_000,
+        retryMaxMs: 30_000,
+        refillFrom: [],
+        sync: { categories: {}, timeoutMs: 5_000 },
+      },
       peerAuth: { mode: 'none', peers: [], keys: new Map() },
+      operatorAuth: { credentials: [] },
     });
+  });
+
+  it('reads operator tokens, and refuses a weak one without printing it', () => {
+    const token = 'a'.repeat(40);
+    const config = loadGeodeConfig({
+      GEODE_REGION: 'eu-west-1',
+      GEODE_OPERATOR_TOKENS: 'alice:3f9c1e7a0b5d2c8e4f6a1b3c5d7e9f0a2b4c6d8e',
+    });
+    expect(config.operatorAuth.credentials.map((credential) => credential.name)).toEqual(['alice']);
+    const refusal = () =>
+      loadGeodeConfig({ GEODE_REGION: 'eu-west-1', GEODE_OPERATOR_TOKENS: `alice:${token}` });
+    expect(refusal).toThrow(ConfigError);
+    expect(refusal).toThrow(
+      /^GEODE_OPERATOR_TOKENS entry 1 \(alice\): the token is too predictable/,
+    );
+    expect(refusal).not.toThrow(token);
   });
 
   it('lets command-line flags win over the environment', () => {

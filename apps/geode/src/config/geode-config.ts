@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { DatabaseTarget } from '@geode/database';
 import { loadPeerAuthConfig, PeerAuthConfig, PeerAuthConfigError } from '@geode/peer-auth';
 import {
+  loadOperatorAuthConfig,
+  OperatorAuthConfig,
+  OperatorAuthConfigError,
+} from '@geode/operator-auth';
+import {
   loadReplicationConfig,
   ReplicationConfig,
   ReplicationConfigError,
@@ -22,10 +27,14 @@ export interface GeodeConfig {
   migrations: 'run' | 'check';
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
+  /** The longest a read presenting a `Geode-Session` token waits for this geode to cover it (GEODE_SESSION_WAIT_MS). */
+  sessionWaitMs: number;
   /** Peers and link settings (GEODE_PEERS or GEODE_PEERS_FILE, GEODE_REPLICATION_*). */
   replication: ReplicationConfig;
   /** Who may call peer routes and how this geode proves itself to peers (GEODE_PEER_AUTH, GEODE_TLS_*, GEODE_PEER_KEYS; ADR 0009). */
   peerAuth: PeerAuthConfig;
+  /** Operators allowed on `/admin/v1/…`, conflict resolution and home moves (GEODE_OPERATOR_TOKENS[_FILE]; ADR 0014). */
+  operatorAuth: OperatorAuthConfig;
 }
 
 /** Settings given on the command line; they win over the environment. */
@@ -33,6 +42,8 @@ export interface GeodeFlags {
   region?: string;
   port?: string;
   host?: string;
+  /** `--refill-from <region>[,<region>…]` (wins over GEODE_REFILL_FROM). */
+  refillFrom?: string;
 }
 
 export const REGION_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -57,10 +68,14 @@ const environmentSchema = z.object({
   GEODE_DATA_DIR: z.string().min(1, 'must not be empty').default('./data'),
   GEODE_MIGRATIONS: z.enum(['run', 'check'], { error: 'must be "run" or "check"' }).default('run'),
   GEODE_SHUTDOWN_TIMEOUT_MS: integer(100, 600_000).default(10_000),
+  GEODE_SESSION_WAIT_MS: integer(0, 60_000).default(2_000),
   GEODE_PEERS: z.string().optional(),
   GEODE_PEERS_FILE: z.string().optional(),
   GEODE_REPLICATION_HEARTBEAT_MS: integer(50, 600_000).default(5_000),
   GEODE_REPLICATION_RETRY_MAX_MS: integer(100, 600_000).default(30_000),
+  GEODE_REFILL_FROM: z.string().optional(),
+  GEODE_SYNC_CATEGORIES: z.string().optional(),
+  GEODE_SYNC_TIMEOUT_MS: integer(10, 600_000).default(5_000),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -87,6 +102,7 @@ export function loadGeodeConfig(env: NodeJS.ProcessEnv, flags: GeodeFlags = {}):
     ...(flags.region !== undefined && { GEODE_REGION: flags.region }),
     ...(flags.port !== undefined && { GEODE_PORT: flags.port }),
     ...(flags.host !== undefined && { GEODE_HOST: flags.host }),
+    ...(flags.refillFrom !== undefined && { GEODE_REFILL_FROM: flags.refillFrom }),
   };
   const parsed = environmentSchema.safeParse(merged);
   if (!parsed.success) {
@@ -106,8 +122,10 @@ export function loadGeodeConfig(env: NodeJS.ProcessEnv, flags: GeodeFlags = {}):
     migrations: values.GEODE_MIGRATIONS,
     logLevel: values.LOG_LEVEL,
     shutdownTimeoutMs: values.GEODE_SHUTDOWN_TIMEOUT_MS,
+    sessionWaitMs: values.GEODE_SESSION_WAIT_MS,
     replication,
     peerAuth: peerAuthConfig(merged, values.GEODE_REGION, replication),
+    operatorAuth: operatorAuthConfig(merged),
   };
 }
 
@@ -121,6 +139,9 @@ function replicationConfig(values: Environment): ReplicationConfig {
         peersFile: values.GEODE_PEERS_FILE,
         heartbeatMs: values.GEODE_REPLICATION_HEARTBEAT_MS,
         retryMaxMs: values.GEODE_REPLICATION_RETRY_MAX_MS,
+        refillFrom: values.GEODE_REFILL_FROM,
+        syncCategories: values.GEODE_SYNC_CATEGORIES,
+        syncTimeoutMs: values.GEODE_SYNC_TIMEOUT_MS,
       },
       values.GEODE_REGION,
     );
@@ -145,6 +166,15 @@ function peerAuthConfig(
     });
   } catch (error) {
     if (!(error instanceof PeerAuthConfigError)) throw error;
+    throw new ConfigError(error.message, { cause: error });
+  }
+}
+
+function operatorAuthConfig(env: NodeJS.ProcessEnv): OperatorAuthConfig {
+  try {
+    return loadOperatorAuthConfig(env);
+  } catch (error) {
+    if (!(error instanceof OperatorAuthConfigError)) throw error;
     throw new ConfigError(error.message, { cause: error });
   }
 }

@@ -62,7 +62,7 @@ export class ConflictResolution {
     const events: StoredEvent[] = [];
     for await (const event of this.store.streamEvents(conflict.streamId)) events.push(event);
     // The home as folded from the stream (first home, then moves in canonical order).
-    const authority = await authorityOf(this.store, conflict.streamId, events);
+    const authority = await authorityOf(this.store, policy, conflict.streamId, events);
     if (authority && authority.region !== this.config.region)
       throw new ProblemException(
         409,

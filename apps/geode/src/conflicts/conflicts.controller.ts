@@ -1,16 +1,29 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { accountStreamId } from '@geode/ledger';
+import { OperatorGuard } from '@geode/operator-auth';
 import { ProblemException } from '@geode/problem-details';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import type { GeodeConfig } from '../config/geode-config';
 import { ConflictRepository } from './conflict-repository';
 import { ConflictResolution, type OperatorResolution } from './conflict-resolution';
+import { recordedOperator } from './recorded-operator';
 
 /**
- * The conflict queue (ADR 0012). Resolving is an operator's act; there is no
- * authentication on the geode's public API yet, so anyone who reaches it can
- * resolve a manual fork (recorded with the operator name they give).
+ * The conflict queue (ADR 0012). Reading it is public like other reads;
+ * resolving is an authenticated operator's act, recorded under the name of
+ * the operator token (ADR 0014).
  */
 @ApiTags('conflicts')
 @Controller()
@@ -34,12 +47,14 @@ export class ConflictsController {
 
   @Post('v1/conflicts/:id/resolve')
   @HttpCode(201)
+  @UseGuards(OperatorGuard)
+  @ApiBearerAuth()
   @ApiOperation({
     summary:
-      "An operator's resolution of a manual fork: outcome and reason (not authenticated yet)",
+      "An operator's resolution of a manual fork: outcome and reason (operator token required)",
   })
-  resolve(@Param('id') id: string, @Body() body: unknown) {
-    return this.resolution.resolve(id, readResolveBody(body));
+  resolve(@Param('id') id: string, @Body() body: unknown, @Req() req: unknown) {
+    return this.resolution.resolve(id, readResolveBody(body, req));
   }
 
   @Get('v1/accounts/:id/merges')
@@ -59,7 +74,7 @@ export class ConflictsController {
   }
 }
 
-function readResolveBody(body: unknown): OperatorResolution {
+function readResolveBody(body: unknown, req: unknown): OperatorResolution {
   const fields = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   const unknown = Object.keys(fields).filter((k) => !['outcome', 'reason', 'operator'].includes(k));
   if (unknown.length > 0)
@@ -75,16 +90,5 @@ function readResolveBody(body: unknown): OperatorResolution {
     throw new ProblemException(400, 'validation', 'reason must be 1–2000 characters', {
       field: 'reason',
     });
-  if (
-    operator !== undefined &&
-    (typeof operator !== 'string' || operator.trim() === '' || operator.length > 200)
-  )
-    throw new ProblemException(400, 'validation', 'operator must be 1–200 characters', {
-      field: 'operator',
-    });
-  return {
-    outcome,
-    reason: reason.trim(),
-    operator: operator?.trim() ?? 'unauthenticated',
-  };
+  return { outcome, reason: reason.trim(), operator: recordedOperator(req, operator) };
 }

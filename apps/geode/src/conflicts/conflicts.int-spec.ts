@@ -16,6 +16,7 @@ import {
   type StoreUnderTest,
 } from '../../../../libs/event-store/src/testing/postgres-event-store.factory';
 import { startGeodeApp, type RunningGeode } from '../../../../test/support/geode-app';
+import { operatorAuthorization, TEST_OPERATOR } from '../../../../libs/operator-auth/src/testing';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import { Merger, MERGER_INTERVAL_MS } from './merger';
 
@@ -46,10 +47,14 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
     await geode?.close();
   });
 
+  // As an operator's tool would: resolving and /admin need the operator token (ADR 0014).
   const call = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${geode.url}${path}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...operatorAuthorization(),
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -209,7 +214,8 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
     const resolved = await call('POST', `/v1/conflicts/${id}/resolve`, {
       outcome: {},
       reason: 'kept the earliest opening',
-      operator: 'ops@example.com',
+      // Optional: the token names the operator; a body that names one must name the same.
+      operator: TEST_OPERATOR.name,
     });
     expect(resolved.status).toBe(201);
     expect(resolved.body.merge).toMatchObject({
@@ -218,7 +224,7 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
       resolvedBy: {
         kind: 'operator',
         region: 'eu-west-1',
-        operator: 'ops@example.com',
+        operator: TEST_OPERATOR.name,
         reason: 'kept the earliest opening',
       },
     });
@@ -265,7 +271,7 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
         mergeEventId: resolved.body.mergeEventId,
         strategy: 'manual',
         resolver: { name: 'manual', version: 1 },
-        resolvedBy: expect.stringContaining('ops@example.com') as string,
+        resolvedBy: expect.stringContaining(TEST_OPERATOR.name) as string,
       },
     ]);
     const mutation = await call('POST', '/graphql', {
@@ -387,11 +393,14 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
     expect(merges).toBeGreaterThanOrEqual(3);
     const started = await fetch(`${geode.url}/admin/v1/projections/conflicts/rebuild`, {
       method: 'POST',
+      headers: operatorAuthorization(),
     });
     expect(started.status).toBe(202);
     await eventually('rebuild done', async () => {
       const body = (await (
-        await fetch(`${geode.url}${started.headers.get('location')}`)
+        await fetch(`${geode.url}${started.headers.get('location')}`, {
+          headers: operatorAuthorization(),
+        })
       ).json()) as { rebuild?: { phase: string } };
       return body.rebuild?.phase === 'done' ? true : undefined;
     });

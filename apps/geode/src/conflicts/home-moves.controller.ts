@@ -1,10 +1,12 @@
-import { Body, Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Param, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { accountStreamId } from '@geode/ledger';
+import { OperatorGuard } from '@geode/operator-auth';
 import { ProblemException } from '@geode/problem-details';
 import { requestIds } from '../http/request-scoped-ids';
 import { HomeMoves } from './home-moves';
+import { recordedOperator } from './recorded-operator';
 
 const REGION = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const FIELDS = ['region', 'reason', 'operator'];
@@ -12,8 +14,8 @@ const FIELDS = ['region', 'reason', 'operator'];
 /**
  * `POST /v1/accounts/{id}/home-region`: an operator moves an account's home
  * (who merges its forks), e.g. while the home region is down. Sent to the
- * geode of the new home. Not authenticated yet, like conflict resolution: the
- * operator name is recorded as given.
+ * geode of the new home. An authenticated operator's act, recorded under the
+ * name of the operator token (ADR 0014).
  */
 @ApiTags('conflicts')
 @Controller('v1/accounts')
@@ -22,9 +24,11 @@ export class HomeMovesController {
 
   @Post(':id/home-region')
   @HttpCode(201)
+  @UseGuards(OperatorGuard)
+  @ApiBearerAuth()
   @ApiOperation({
     summary:
-      "Move an account's home region (an audited event; send it to the new home's geode; not authenticated yet)",
+      "Move an account's home region (an audited event; send it to the new home's geode; operator token required)",
   })
   async move(@Param('id') id: string, @Body() body: unknown, @Req() req: Request) {
     let streamId: string;
@@ -33,7 +37,7 @@ export class HomeMovesController {
     } catch {
       throw new ProblemException(400, 'validation', 'not an account id', { field: 'id' });
     }
-    const input = readMoveBody(body);
+    const input = readMoveBody(body, req);
     const moved = await this.moves.move({
       ...input,
       streamId,
@@ -43,7 +47,10 @@ export class HomeMovesController {
   }
 }
 
-function readMoveBody(body: unknown): { region: string; reason: string; operator: string } {
+function readMoveBody(
+  body: unknown,
+  req: unknown,
+): { region: string; reason: string; operator: string } {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new ProblemException(400, 'validation', 'the body must be a JSON object', {
       field: 'body',
@@ -61,12 +68,5 @@ function readMoveBody(body: unknown): { region: string; reason: string; operator
     throw new ProblemException(400, 'validation', 'reason must be 1–2000 characters', {
       field: 'reason',
     });
-  if (
-    operator !== undefined &&
-    (typeof operator !== 'string' || operator.trim() === '' || operator.length > 200)
-  )
-    throw new ProblemException(400, 'validation', 'operator must be 1–200 characters', {
-      field: 'operator',
-    });
-  return { region, reason: reason.trim(), operator: operator?.trim() ?? 'unauthenticated' };
+  return { region, reason: reason.trim(), operator: recordedOperator(req, operator) };
 }

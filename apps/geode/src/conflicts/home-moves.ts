@@ -18,6 +18,7 @@ import { ProblemException } from '@geode/problem-details';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import type { GeodeConfig } from '../config/geode-config';
 import { authorityOf } from './home-authority';
+import { MERGE_POLICIES, policyForStream, type MergePolicies } from './merge-policies';
 
 export interface HomeMoveRequest {
   streamId: string;
@@ -48,6 +49,7 @@ export class HomeMoves {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(GEODE_CONFIG) private readonly config: GeodeConfig,
+    @Inject(MERGE_POLICIES) private readonly policies: MergePolicies,
   ) {}
 
   async move(request: HomeMoveRequest): Promise<HomeMoved> {
@@ -62,7 +64,8 @@ export class HomeMoves {
     const info = await this.store.streamInfo(streamId);
     const events: StoredEvent[] = [];
     if (info) for await (const event of this.store.streamEvents(streamId)) events.push(event);
-    const authority = info ? await authorityOf(this.store, streamId, events) : null;
+    const policy = policyForStream(this.policies, streamId);
+    const authority = info ? await authorityOf(this.store, policy, streamId, events) : null;
     if (!info || events.length === 0 || !authority)
       throw new ProblemException(404, 'not-found', `no stream ${streamId} here`);
     if (info.residency && !info.residency.includes(region))

@@ -105,7 +105,7 @@ export class Merger implements OnApplicationBootstrap, OnModuleDestroy {
     const plan = planMerge(policy, streamId, events, this.config.region);
     if (plan.kind !== 'merge') return plan.kind;
     // The fork is complete: the events held are exactly what its heads had seen, in every region.
-    const authority = await authorityOf(this.store, streamId, events);
+    const authority = await authorityOf(this.store, policy, streamId, events);
     if (authority?.region !== this.config.region) return 'not-home';
     const { move } = authority;
     const handOver = move && pendingMoves(streamId, plan.fork).includes(move) ? move : null;

@@ -9,9 +9,11 @@ import {
   Query,
   Res,
   UseFilters,
+  UseGuards,
 } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { OperatorGuard } from '@geode/operator-auth';
 import { ProblemDetailsFilter } from '@geode/problem-details';
 import { ProjectionPlatform } from '@geode/projections';
 import { PROJECTION_PLATFORM } from './projection-platform.token';
@@ -19,10 +21,12 @@ import { projectionProblems } from './projection-problems';
 import { parsePage, parseResetTarget } from './projection-requests';
 
 /**
- * Operators' view of the projections (DESIGN.md §6 `/admin/v1/…`). Not authenticated yet:
- * the app has no admin authentication; keep this API off public networks until it does.
+ * Operators' view of the projections (DESIGN.md §6 `/admin/v1/…`), for
+ * authenticated operators only (ADR 0014).
  */
 @ApiTags('admin')
+@ApiBearerAuth()
+@UseGuards(OperatorGuard)
 @Controller('admin/v1/projections')
 @UseFilters(new ProblemDetailsFilter([projectionProblems]))
 export class ProjectionsAdminController {

@@ -13,6 +13,11 @@ import {
 } from '../../../../libs/event-store/src/testing/postgres-event-store.factory';
 import { eventually, sleep } from '../../../../libs/event-store/src/testing/eventually';
 import { EventStoreModule } from '@geode/event-store';
+import { loadOperatorAuthConfig, OperatorAuthModule } from '@geode/operator-auth';
+import {
+  operatorAuthorization,
+  TEST_OPERATOR_TOKENS,
+} from '../../../../libs/operator-auth/src/testing';
 import { startGeodeApp } from '../../../../test/support/geode-app';
 import { createTestDatabase, TestDatabase } from '../../../../test/support/test-postgres';
 import { geodeMigrations } from '../geode-migrations';
@@ -31,6 +36,13 @@ class AppUnderTest {}
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- asserted field by field below
 type Json = any;
+
+/** Operator routes need the operator's token (ADR 0014). */
+const adminFetch = (input: string, init: RequestInit = {}) =>
+  fetch(input, {
+    ...init,
+    headers: { ...(init.headers as Record<string, string>), ...operatorAuthorization() },
+  });
 
 async function json(response: Response): Promise<{ status: number; type: string; body: Json }> {
   return {
@@ -63,6 +75,9 @@ describe('Projections admin API (Nest wiring, real store and database)', () => {
           EventStoreModule.forRoot({ url: db.url, region: 'eu-west-1', sequencer: false }),
           TestProjectionsModule,
           ProjectionsModule.forRoot({ url: db.url }),
+          OperatorAuthModule.forRoot(
+            loadOperatorAuthConfig({ GEODE_OPERATOR_TOKENS: TEST_OPERATOR_TOKENS }),
+          ),
         ],
       },
       { logger: false },
@@ -86,7 +101,7 @@ describe('Projections admin API (Nest wiring, real store and database)', () => {
     );
     const progress = app.get<ProjectionProgress>(PROJECTION_PROGRESS);
     expect(await progress.waitUntilApplied('counting', last, 10_000)).toBe(true);
-    const { status, body } = await json(await fetch(`${url}/admin/v1/projections`));
+    const { status, body } = await json(await adminFetch(`${url}/admin/v1/projections`));
     expect(status).toBe(200);
     expect(body.projections).toEqual([
       expect.objectContaining({
@@ -111,12 +126,14 @@ describe('Projections admin API (Nest wiring, real store and database)', () => {
     counting.afterWrite = async (_events, ctx) => {
       if (ctx.mode === 'rebuild') await sleep(300);
     };
-    const started = await fetch(`${url}/admin/v1/projections/counting/rebuild`, { method: 'POST' });
+    const started = await adminFetch(`${url}/admin/v1/projections/counting/rebuild`, {
+      method: 'POST',
+    });
     expect(started.status).toBe(202);
     expect(started.headers.get('location')).toBe('/admin/v1/projections/counting');
     expect(((await started.json()) as Json).rebuild).toMatchObject({ phase: 'requested' });
     const again = await json(
-      await fetch(`${url}/admin/v1/projections/counting/rebuild`, { method: 'POST' }),
+      await adminFetch(`${url}/admin/v1/projections/counting/rebuild`, { method: 'POST' }),
     );
     expect(again).toMatchObject({
       status: 409,
@@ -124,7 +141,7 @@ describe('Projections admin API (Nest wiring, real store and database)', () => {
       body: { type: 'rebuild-running', status: 409 },
     });
     const done = await eventually('rebuild done', async (): Promise<Json> => {
-      const { body } = await json(await fetch(`${url}${started.headers.get('location')}`));
+      const { body } = await json(await adminFetch(`${url}${started.headers.get('location')}`));
       return body.rebuild?.phase === 'done' ? body : undefined;
     });
     counting.afterWrite = undefined;
@@ -133,7 +150,7 @@ describe('Projections admin API (Nest wiring, real store and database)', () => {
 
   it('resets from a body, and refuses bad bodies and unknown names as problems', async () => {
     const post = (path: string, body: unknown) =>
-      fetch(`${url}${path}`, {
+      adminFetch(`${url}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
@@ -156,14 +173,14 @@ describe('Projections admin API (Nest wiring, real store and database)', () => {
       status: 404,
       body: { type: 'not-found' },
     });
-    const unknown = await json(await fetch(`${url}/admin/v1/projections/nope`));
+    const unknown = await json(await adminFetch(`${url}/admin/v1/projections/nope`));
     expect(unknown).toMatchObject({ status: 404, type: expect.stringContaining('problem+json') });
     const letters = await json(
-      await fetch(`${url}/admin/v1/projections/counting/dead-letters?limit=10`),
+      await adminFetch(`${url}/admin/v1/projections/counting/dead-letters?limit=10`),
     );
     expect(letters).toMatchObject({ status: 200, body: { name: 'counting', deadLetters: [] } });
     const badPage = await json(
-      await fetch(`${url}/admin/v1/projections/counting/dead-letters?after=x`),
+      await adminFetch(`${url}/admin/v1/projections/counting/dead-letters?after=x`),
     );
     expect(badPage).toMatchObject({ status: 400, body: { type: 'validation' } });
   });
@@ -173,11 +190,11 @@ describe('Projections admin API in the geode app', () => {
   it('lists the projections the geode runs', async () => {
     const geode = await startGeodeApp();
     try {
-      const { status, body } = await json(await fetch(`${geode.url}/admin/v1/projections`));
+      const { status, body } = await json(await adminFetch(`${geode.url}/admin/v1/projections`));
       expect(status).toBe(200);
       expect(Array.isArray(body.projections)).toBe(true);
       const missing = await json(
-        await fetch(`${geode.url}/admin/v1/projections/nope/dead-letters`),
+        await adminFetch(`${geode.url}/admin/v1/projections/nope/dead-letters`),
       );
       expect(missing).toMatchObject({ status: 404, body: { type: 'not-found' } });
     } finally {

@@ -84,4 +84,17 @@ describe('loadRouterConfig', () => {
       'r.json: upstream.caFile /etc/geode/ca.pem holds no PEM certificate',
     );
   });
+
+  it("reads the console's operator token from console.operatorTokenFile, never echoing it", () => {
+    const json = JSON.stringify({ geodes, console: { operatorTokenFile: '/run/geode/token' } });
+    const token = 'Zq3v8KxN1pT6wR2mB9cH5yL0dJ4sF7gA-_x1y2z3w4v5u';
+    const files: Record<string, string> = { 'r.json': json, '/run/geode/token': `${token}\n` };
+    const load = () => loadRouterConfig({ ROUTER_CONFIG: 'r.json' }, {}, (path) => files[path]);
+    expect(load().consoleOperatorToken).toBe(token);
+    files['/run/geode/token'] = 'two words';
+    expect(load).toThrow(
+      'r.json: console.operatorTokenFile /run/geode/token does not hold one operator token',
+    );
+    expect(load).not.toThrow('two words');
+  });
 });

@@ -48,14 +48,19 @@ export interface RouterSettings {
   residencyCacheEntries: number;
   /** Append to a caller's `X-Forwarded-For` (behind a trusted load balancer) instead of replacing it. */
   trustForwardedHeaders: boolean;
-  /** The operator console at `/console`; `worldControlUrl`: the local world's control API (its controls). */
-  console?: { worldControlUrl?: string };
+  /**
+   * The operator console at `/console`; `worldControlUrl`: the local world's control API (its controls);
+   * `operatorTokenFile`: a file holding the operator token the console reads `/admin/v1/events/recent` with (ADR 0014).
+   */
+  console?: { worldControlUrl?: string; operatorTokenFile?: string };
 }
 
 export interface RouterConfig extends RouterSettings {
   configFile: string;
   /** The text of `upstream.caFile`, read at start. */
   upstreamCaPem?: string;
+  /** The token in `console.operatorTokenFile`, read at start. */
+  consoleOperatorToken?: string;
   http: { host: string; port: number };
   logLevel: LogLevel;
   shutdownTimeoutMs: number;
@@ -157,7 +162,12 @@ const settingsSchema = z
     maxReplayBodyBytes: count(0, 16 * 1024 * 1024, 64 * 1024),
     residencyCacheEntries: count(1, 10_000_000, 100_000),
     trustForwardedHeaders: z.boolean({ error: 'must be true or false' }).default(false),
-    console: z.strictObject({ worldControlUrl: geodeUrl.optional() }).optional(),
+    console: z
+      .strictObject({
+        worldControlUrl: geodeUrl.optional(),
+        operatorTokenFile: z.string().min(1, 'must name a file').optional(),
+      })
+      .optional(),
   })
   .superRefine((settings, context) => {
     const known = new Set<string>();
@@ -297,9 +307,27 @@ export function loadRouterConfig(
         `${values.ROUTER_CONFIG}: upstream.caFile ${caFile} holds no PEM certificate`,
       );
   }
+  const tokenFile = settings.console?.operatorTokenFile;
+  let consoleOperatorToken: string | undefined;
+  if (tokenFile !== undefined) {
+    try {
+      consoleOperatorToken = readFile(tokenFile).trim();
+    } catch (error) {
+      throw new ConfigError(
+        `${values.ROUTER_CONFIG}: console.operatorTokenFile cannot be read (${tokenFile}): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    // Never echo the file: it is a secret.
+    if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(consoleOperatorToken))
+      throw new ConfigError(
+        `${values.ROUTER_CONFIG}: console.operatorTokenFile ${tokenFile} does not hold one operator token`,
+      );
+  }
   return {
     ...settings,
     upstreamCaPem,
+    consoleOperatorToken,
     configFile: values.ROUTER_CONFIG,
     http: { host: values.ROUTER_HOST, port: values.ROUTER_PORT },
     logLevel: values.LOG_LEVEL,

@@ -30,6 +30,8 @@ export class ConsoleHandler {
   constructor(
     private readonly geodes: GeodeDirectory,
     private readonly worldControlUrl: string | undefined,
+    /** Recent events are an operator read (ADR 0014); without a token that panel shows the 401/403. */
+    private readonly operatorToken?: string,
   ) {}
 
   async handle(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -72,7 +74,11 @@ export class ConsoleHandler {
     const health = upstream.health.snapshot();
     const [replication, events, conflicts] = await Promise.all([
       readGeode(upstream, '/replication/v1/status'),
-      readGeode(upstream, '/admin/v1/events/recent?limit=15'),
+      readGeode(
+        upstream,
+        '/admin/v1/events/recent?limit=15',
+        this.operatorToken === undefined ? {} : { authorization: `Bearer ${this.operatorToken}` },
+      ),
       readGeode(upstream, '/v1/conflicts'),
     ]);
     return {
@@ -156,12 +162,16 @@ export class ConsoleHandler {
   }
 }
 
-async function readGeode(upstream: GeodeUpstream, path: string): Promise<GeodeRead> {
+async function readGeode(
+  upstream: GeodeUpstream,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<GeodeRead> {
   try {
     const answer = await upstream.pool.request({
       method: 'GET',
       path,
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', ...headers },
       headersTimeout: GEODE_READ_TIMEOUT_MS,
       bodyTimeout: GEODE_READ_TIMEOUT_MS,
     });

@@ -86,14 +86,31 @@ export function foldAccountStream(
 
 /**
  * The region a move hands the account to; `null` for a move that cannot be
- * read (every geode ignores the same ones). The platform checks the rest of
- * the record; the ledger needs only where the home went.
+ * read. Mirrors the platform's strict reading (`@geode/merge` `readHomeMove`;
+ * a geode test checks they agree), so the home shown and the region that
+ * merges never differ over a peer's malformed move.
  */
 function movedTo(stored: AccountStreamEvent): string | null {
-  if (stored.schemaVersion !== 1 || typeof stored.data !== 'object' || stored.data === null)
-    return null;
-  const { from, to } = stored.data as { from?: unknown; to?: unknown };
-  return typeof to === 'string' && to.length <= 63 && REGION.test(to) && from !== to ? to : null;
+  const data = stored.data;
+  if (stored.schemaVersion !== 1 || typeof data !== 'object' || data === null) return null;
+  const record = data as Record<string, unknown>;
+  const keys = Object.keys(record).sort().join();
+  if (keys !== 'from,operator,reason,streamId,to') return null;
+  const { streamId, from, to, reason, operator } = record;
+  const isRegion = (value: unknown): value is string =>
+    typeof value === 'string' && value.length <= 63 && REGION.test(value);
+  const isText = (value: unknown, max: number) =>
+    typeof value === 'string' && value.trim().length > 0 && value.length <= max;
+  const readable =
+    typeof streamId === 'string' &&
+    streamId.length > 0 &&
+    streamId.length <= 256 &&
+    isRegion(from) &&
+    isRegion(to) &&
+    from !== to &&
+    isText(reason, 2_000) &&
+    isText(operator, 200);
+  return readable ? to : null;
 }
 
 /** Tags, closes and the frozen register, kept with the dots that set them. */

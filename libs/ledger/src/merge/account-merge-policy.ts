@@ -6,6 +6,7 @@ import {
   type AccountStreamEvent,
 } from '../account/canonical-fold';
 import { parseAccountEvent } from '../events/account-event-registry';
+import { compareCanonicalOrder } from '../read-model/canonical-order';
 import type { AccountEvent } from '../events/account-event';
 import type { JsonObject } from '../shared/json';
 import {
@@ -78,6 +79,7 @@ export function accountMergePolicy(options: AccountMergeOptions = {}) {
     category: ACCOUNT_CATEGORY,
     resolver: { name: ACCOUNT_RESOLVER_NAME, version },
     fold: (events: readonly AccountStreamEvent[]) => foldAccountStream(events),
+    firstHome: (events: readonly AccountStreamEvent[]) => firstHomeOf(events),
     resolve: (input: ResolverInput): Decision => resolveAccountFork(input, compensation, version),
     readOperatorOutcome: (outcome: unknown, input: OperatorInput) =>
       readOperatorOutcome(outcome, input),
@@ -85,6 +87,17 @@ export function accountMergePolicy(options: AccountMergeOptions = {}) {
 }
 
 export type AccountMergePolicy = ReturnType<typeof accountMergePolicy>;
+
+/** The home the account was opened with: its first readable opening in canonical order. */
+function firstHomeOf(events: readonly AccountStreamEvent[]): string | null {
+  for (const stored of [...events].sort(compareCanonicalOrder)) {
+    if (stored.type !== 'ledger.AccountOpened') continue;
+    const parsed = parseAccountEvent(stored);
+    if (parsed.ok && parsed.value.type === 'ledger.AccountOpened')
+      return parsed.value.data.homeRegion;
+  }
+  return null;
+}
 
 function resolveAccountFork(
   { branches, provisional, events: held }: ResolverInput,

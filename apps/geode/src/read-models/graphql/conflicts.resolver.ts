@@ -1,8 +1,20 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { UseGuards } from '@nestjs/common';
+import {
+  Args,
+  Context,
+  ID,
+  Mutation,
+  Parent,
+  Query,
+  ResolveField,
+  Resolver,
+} from '@nestjs/graphql';
 import { accountStreamId } from '@geode/ledger';
+import { OperatorGuard } from '@geode/operator-auth';
 import { ProblemException } from '@geode/problem-details';
 import { ConflictRepository, type MergeView } from '../../conflicts/conflict-repository';
 import { ConflictResolution } from '../../conflicts/conflict-resolution';
+import { recordedOperator } from '../../conflicts/recorded-operator';
 import { AccountModel } from './account.model';
 import { ConflictEntryModel, MergeModel, ResolvedConflictModel } from './conflict.model';
 
@@ -33,12 +45,21 @@ export class ConflictsResolver {
   }
 
   @Mutation(() => ResolvedConflictModel, {
-    description: "An operator's resolution of a manual fork (not authenticated yet)",
+    description:
+      "An operator's resolution of a manual fork (Authorization: Bearer <operator token>; recorded under the token's operator)",
   })
+  @UseGuards(OperatorGuard)
   async resolveConflict(
+    @Context('req') req: unknown,
     @Args('id', { type: () => ID }) id: string,
     @Args('reason') reason: string,
-    @Args('operator', { nullable: true, type: () => String }) operator?: string,
+    @Args('operator', {
+      nullable: true,
+      type: () => String,
+      description:
+        "Optional: the token's operator is recorded; if given, it must name the same one",
+    })
+    operator?: string,
     @Args('reopen', { nullable: true, type: () => Boolean }) reopen?: boolean,
     @Args('balanceAdjustment', { nullable: true, type: () => String }) balanceAdjustment?: string,
   ): Promise<ResolvedConflictModel> {
@@ -53,7 +74,7 @@ export class ConflictsResolver {
     const resolved = await this.resolution.resolve(id, {
       outcome,
       reason: reason.trim(),
-      operator: operator?.trim() || 'unauthenticated',
+      operator: recordedOperator(req, operator),
     });
     return { conflictId: resolved.conflictId, mergeEventId: resolved.mergeEventId };
   }
