@@ -1,49 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '../../../libs/event-store/src/testing/eventually';
 import { GeodeWorld } from '../../../test/support/geode-world';
-import { startRouter, type RunningRouter } from './router-fixture';
+import { call, servedCount, startRouter, type RunningRouter } from './router-fixture';
 
 jest.setTimeout(90_000);
 
 const [EU, US, AP] = ['eu-west-1', 'us-east-1', 'ap-southeast-1'];
-
-interface Answer {
-  status: number;
-  region: string | null;
-  headers: Headers;
-  body: Record<string, unknown>;
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: unknown,
-): Promise<Answer> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    region: response.headers.get('geode-region'),
-    headers: response.headers,
-    body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : {},
-  };
-}
-
-/** Requests of `route` a geode has answered, from its own metrics. */
-async function served(url: string, route: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n'))
-    if (line.startsWith('http_request_duration_seconds_count') && line.includes(`route="${route}"`))
-      total += Number(line.split(' ').pop());
-  return total;
-}
 
 /**
  * Three real geodes replicating to each other, the router in front: the geode
@@ -64,7 +26,7 @@ describe('read-your-writes and residency hints through the router', () => {
     });
     await eventually('every geode routable', async () => {
       const status = await call(router.url, 'GET', '/router/status');
-      const geodes = status.body.geodes as { state: string }[];
+      const geodes = status.body!.geodes as { state: string }[];
       return geodes.every((geode) => geode.state === 'up') ? true : undefined;
     });
   });
@@ -102,7 +64,7 @@ describe('read-your-writes and residency hints through the router', () => {
       'geode-session': session,
     });
     expect(read.status).toBe(200);
-    expect(read.body.balance).toBe('1234');
+    expect(read.body!.balance).toBe('1234');
     expect(read.headers.get('geode-residency')).toBe('*');
   });
 
@@ -132,7 +94,7 @@ describe('read-your-writes and residency hints through the router', () => {
       });
       expect(read.status).toBe(200);
       expect(read.region).not.toBe(US);
-      expect(read.body.balance).toBe('77');
+      expect(read.body!.balance).toBe('77');
     } finally {
       world.rejoin(US);
     }
@@ -157,7 +119,7 @@ describe('read-your-writes and residency hints through the router', () => {
     expect(opened.headers.get('geode-residency')).toBe(EU);
     expect(opened.headers.get('location')).toBe(`/v1/accounts/${accountId}`);
 
-    const before = await Promise.all([US, AP].map((r) => served(url(r), '/v1/accounts/:id')));
+    const before = await Promise.all([US, AP].map((r) => servedCount(url(r), '/v1/accounts/:id')));
     const read = await call(router.url, 'GET', `/v1/accounts/${accountId}`, {
       'x-client-region': US,
       'geode-session': opened.headers.get('geode-session')!,
@@ -165,9 +127,9 @@ describe('read-your-writes and residency hints through the router', () => {
     expect(read.status).toBe(200);
     expect(read.region).toBe(EU);
     expect(read.headers.get('geode-residency')).toBe(EU);
-    expect(read.body.residency).toEqual([EU]);
+    expect(read.body!.residency).toEqual([EU]);
     // Neither region outside the residency was asked: no residency-violation round trip.
-    const after = await Promise.all([US, AP].map((r) => served(url(r), '/v1/accounts/:id')));
+    const after = await Promise.all([US, AP].map((r) => servedCount(url(r), '/v1/accounts/:id')));
     expect(after).toEqual(before);
 
     const route = await call(router.url, 'GET', `/route?account=${accountId}`, {
@@ -194,7 +156,7 @@ describe('read-your-writes and residency hints through the router', () => {
     // …and the router reads them (a number, not `null` = "the geode sent none").
     await eventually('the router saw every lag', async () => {
       const status = await call(router.url, 'GET', '/router/status');
-      const geodes = status.body.geodes as { lagMs: unknown }[];
+      const geodes = status.body!.geodes as { lagMs: unknown }[];
       return geodes.every((geode) => typeof geode.lagMs === 'number') ? true : undefined;
     });
   });

@@ -2,50 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../../../libs/event-store/src/testing/eventually';
 import { startRestartableGeode, type RestartableGeode } from './geode-on-port';
-import { startRouter, type RunningRouter } from './router-fixture';
+import { call, servedCount, startRouter, type RunningRouter } from './router-fixture';
 
 jest.setTimeout(90_000);
 
 const waitFor = (what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 10_000) =>
   eventually(what, async () => ((await condition()) ? true : undefined), timeoutMs);
-
-interface Answer {
-  status: number;
-  region: string | null;
-  headers: Headers;
-  body: Record<string, unknown> | undefined;
-}
-
-async function call(
-  base: string,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: unknown,
-): Promise<Answer> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    region: response.headers.get('geode-region'),
-    headers: response.headers,
-    body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : undefined,
-  };
-}
-
-/** Requests a geode has served for a route pattern, from its own metrics. */
-async function servedCount(geode: RestartableGeode, route: string): Promise<number> {
-  const text = await (await fetch(`${geode.url}/metrics`)).text();
-  let total = 0;
-  for (const line of text.split('\n'))
-    if (line.startsWith('http_request_duration_seconds_count') && line.includes(`route="${route}"`))
-      total += Number(line.split(' ').pop());
-  return total;
-}
 
 describe('router in front of three real geodes', () => {
   let eu: RestartableGeode;
@@ -303,7 +265,7 @@ describe('router in front of three real geodes', () => {
     const eventsRoute = '/v1/accounts/:id/events';
     const depositsRoute = '/v1/accounts/:id/deposits';
     const servedByUs = async () =>
-      (await servedCount(us, eventsRoute)) + (await servedCount(us, depositsRoute));
+      (await servedCount(us.url, eventsRoute)) + (await servedCount(us.url, depositsRoute));
     const before = await servedByUs();
     expect(before).toBeGreaterThan(0); // the earlier tests' reads: the count is real
     const readFrom = (country: string) =>

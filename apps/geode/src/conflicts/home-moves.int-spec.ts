@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ModuleRef } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { systemWallClock } from '@geode/clock';
 import type { NewEvent, StoredEvent } from '@geode/event-store';
@@ -54,12 +53,7 @@ async function openRegion(name: string): Promise<Region> {
   } as unknown as GeodeConfig;
   const lag = new LagTracker(systemWallClock);
   const acks = new PeerAcknowledgements();
-  const services = new Map<unknown, unknown>([
-    [LagTracker, lag],
-    [PeerAcknowledgements, acks],
-  ]);
-  const modules = { get: (type: unknown) => services.get(type) } as unknown as ModuleRef;
-  const fence = new MergeFence(config, under.store, modules);
+  const fence = new MergeFence(config, under.store, lag, acks);
   // mergeStream (what this test drives) reads no table of its own: no data source needed.
   const merger = new Merger(
     under.store,

@@ -1,5 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EVENT_STORE, type EventStore, type StoredEvent } from '@geode/event-store';
 import { readHomeMove } from '@geode/merge';
 import { LagTracker } from '@geode/replication';
@@ -30,7 +29,9 @@ export class MergeFence {
   constructor(
     @Inject(GEODE_CONFIG) private readonly config: GeodeConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly modules: ModuleRef,
+    // Absent where the geode runs without replication (no peers to fence against).
+    @Optional() private readonly lagTracker?: LagTracker,
+    @Optional() private readonly acknowledgements?: PeerAcknowledgements,
   ) {}
 
   /** `null` when the merge may go ahead, otherwise why it waits. */
@@ -47,7 +48,7 @@ export class MergeFence {
   }
 
   private catchingUp(peers: string[]): string | null {
-    const lag = this.replication(LagTracker);
+    const lag = this.lagTracker;
     if (!lag) return null;
     if (peers.every((peer) => lag.peerVector(peer) === null))
       return 'no peer heard from since start';
@@ -62,7 +63,7 @@ export class MergeFence {
     if (!move.origin) return 'the move is not stamped yet';
     const read = readHomeMove(move.type, move.schemaVersion, move.data);
     const movedFrom = read.ok ? read.record.from : null;
-    const acks = this.replication(PeerAcknowledgements);
+    const acks = this.acknowledgements;
     if (!acks) return 'no acknowledgements to read';
     const held = await this.store.knowledge();
     for (const peer of peers) {
@@ -75,14 +76,5 @@ export class MergeFence {
       if (unseen) return `${peer} holds ${unseen[0]} events not held here`;
     }
     return null;
-  }
-
-  /** ReplicationModule keeps these private; there is one per process, so look them up by class. */
-  private replication<T>(type: new (...args: never[]) => T): T | null {
-    try {
-      return this.modules.get(type, { strict: false });
-    } catch {
-      return null;
-    }
   }
 }

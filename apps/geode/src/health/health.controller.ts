@@ -1,5 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
@@ -32,8 +31,8 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     private readonly projectionLag: ProjectionLagProbe,
-    private readonly modules: ModuleRef,
     @Inject(GEODE_CONFIG) private readonly config: GeodeConfig,
+    @Optional() private readonly lagTracker?: LagTracker,
   ) {}
 
   @Get()
@@ -49,13 +48,8 @@ export class HealthController {
 
   private replicationIndicator() {
     const indicator = this.indicators.check('replication');
-    let lag: ReturnType<LagTracker['lag']>;
-    try {
-      // ReplicationModule keeps its tracker private; it is one per process, so look it up by class.
-      lag = this.modules.get(LagTracker, { strict: false }).lag();
-    } catch (error) {
-      return indicator.up({ lagMs: null, error: (error as Error).message });
-    }
+    if (!this.lagTracker) return indicator.up({ lagMs: null, error: 'replication is not running' });
+    const lag = this.lagTracker.lag();
     return indicator.up({
       lagMs: replicationLagMs(lag, this.config.region),
       behindOn: Object.keys(lag).filter(

@@ -1,13 +1,10 @@
-import type { DataSource } from 'typeorm';
-import { createGeodeDataSource } from '@geode/database';
 import type { StoredEvent } from '@geode/event-store';
 import { accountMergePolicy, foldAccountStream, type OpenedAccount } from '@geode/ledger';
-import type { ProjectionContext } from '@geode/projections';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-postgres';
 import { SeededRandom } from '../../../../test/simulation/seeded-random';
 import { SimulatedWorld, type SimEvent } from '../../../../test/simulation/simulated-world';
 import { LedgerProjection } from './ledger-projection';
 import { LEDGER_READ_TABLES } from './ledger-read-tables';
+import { useProjectionSchemas } from './testing/projection-schemas';
 
 /**
  * The ledger read model agrees with the canonical fold on histories with
@@ -17,44 +14,8 @@ import { LEDGER_READ_TABLES } from './ledger-read-tables';
  * `foldAccountStream` says.
  */
 const REGIONS = ['ap-south-1', 'eu-west-1', 'us-east-1'];
-const projection = new LedgerProjection();
-let database: TestDatabase;
-let dataSource: DataSource;
-let schemas = 0;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  dataSource = createGeodeDataSource({ url: database.url, migrations: [], poolSize: 2 });
-  await dataSource.initialize();
-});
-
-afterAll(async () => {
-  await dataSource?.destroy();
-  await database?.drop();
-});
-
-async function freshSchema(): Promise<string> {
-  const schema = `ledger_merges_${++schemas}`;
-  await dataSource.query(`CREATE SCHEMA ${schema}`);
-  await dataSource.transaction((manager) => projection.createTables(contextOf(schema, manager)));
-  return schema;
-}
-
-function contextOf(schema: string, manager: ProjectionContext['manager']): ProjectionContext {
-  return { manager, schema, mode: 'rebuild', table: (name) => `"${schema}"."${name}"` };
-}
-
-async function dump(schema: string): Promise<string> {
-  const parts: string[] = [];
-  for (const table of Object.values(LEDGER_READ_TABLES)) {
-    const rows = await dataSource.query<{ dump: string }[]>(
-      `SELECT coalesce(string_agg(x::text, E'\\n' ORDER BY x::text COLLATE "C"), '') AS dump
-         FROM "${schema}"."${table}" x`,
-    );
-    parts.push(`${table}:\n${rows[0].dump}`);
-  }
-  return parts.join('\n');
-}
+const schemas = useProjectionSchemas(new LedgerProjection(), 'ledger_merges');
+const dump = (schema: string) => schemas.dump(schema, Object.values(LEDGER_READ_TABLES));
 
 function stored(events: readonly SimEvent[]): StoredEvent[] {
   return events.map((event, i) => ({
@@ -79,11 +40,6 @@ function shuffledBatches(events: readonly StoredEvent[], random: SeededRandom): 
   const batches: StoredEvent[][] = [];
   while (pool.length > 0) batches.push(pool.splice(0, 1 + random.int(12)));
   return batches;
-}
-
-async function applyAll(schema: string, batches: readonly (readonly StoredEvent[])[]) {
-  for (const batch of batches)
-    await dataSource.transaction((manager) => projection.apply(batch, contextOf(schema, manager)));
 }
 
 describe('ledger read model with merges (real PostgreSQL)', () => {
@@ -125,14 +81,14 @@ describe('ledger read model with merges (real PostgreSQL)', () => {
     );
     for (const { seed, events } of worlds) {
       const random = new SeededRandom(seed ^ 0x5eed);
-      const first = await freshSchema();
-      await applyAll(first, shuffledBatches(events, random));
-      const second = await freshSchema();
-      await applyAll(second, shuffledBatches(events, random));
+      const first = await schemas.fresh();
+      await schemas.apply(first, shuffledBatches(events, random));
+      const second = await schemas.fresh();
+      await schemas.apply(second, shuffledBatches(events, random));
       expect(await dump(second)).toEqual(await dump(first));
 
       const state = foldAccountStream(events) as OpenedAccount;
-      const [row] = await dataSource.query<
+      const [row] = await schemas.dataSource.query<
         { balance: string; status: string; tags: string[]; owner_name: string; revision: string }[]
       >(`SELECT balance::text, status, tags, owner_name, revision::text FROM "${first}".accounts`);
       expect({ seed, ...row }).toEqual({
@@ -143,7 +99,9 @@ describe('ledger read model with merges (real PostgreSQL)', () => {
         owner_name: state.owner.name,
         revision: String(events.length),
       });
-      await dataSource.query(`DROP SCHEMA "${first}" CASCADE; DROP SCHEMA "${second}" CASCADE`);
+      await schemas.dataSource.query(
+        `DROP SCHEMA "${first}" CASCADE; DROP SCHEMA "${second}" CASCADE`,
+      );
     }
   }, 120_000);
 });

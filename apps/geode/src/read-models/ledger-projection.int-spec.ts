@@ -1,6 +1,4 @@
 import fc from 'fast-check';
-import type { DataSource } from 'typeorm';
-import { createGeodeDataSource } from '@geode/database';
 import type { StoredEvent } from '@geode/event-store';
 import {
   compareCanonicalOrder,
@@ -9,59 +7,14 @@ import {
   type AccountEvent,
   type OpenedAccount,
 } from '@geode/ledger';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/test-postgres';
-import type { ProjectionContext } from '@geode/projections';
 import { LedgerProjection } from './ledger-projection';
 import { LEDGER_READ_TABLES } from './ledger-read-tables';
+import { useProjectionSchemas } from './testing/projection-schemas';
 import { causalDelivery, generateLedgerHistory, seededRandom } from './testing/ledger-history';
 
 const REGIONS = ['eu-west-1', 'us-east-1', 'ap-south-1'];
-const projection = new LedgerProjection();
-let database: TestDatabase;
-let dataSource: DataSource;
-let schemas = 0;
-
-beforeAll(async () => {
-  database = await createTestDatabase();
-  dataSource = createGeodeDataSource({ url: database.url, migrations: [], poolSize: 2 });
-  await dataSource.initialize();
-});
-
-afterAll(async () => {
-  await dataSource?.destroy();
-  await database?.drop();
-});
-
-/** A fresh schema with the read model's tables, as a runner would prepare it. */
-async function freshSchema(): Promise<string> {
-  const schema = `ledger_read_${++schemas}`;
-  await dataSource.query(`CREATE SCHEMA ${schema}`);
-  await dataSource.transaction((manager) => projection.createTables(contextOf(schema, manager)));
-  return schema;
-}
-
-function contextOf(schema: string, manager: ProjectionContext['manager']): ProjectionContext {
-  return { manager, schema, mode: 'rebuild', table: (name) => `"${schema}"."${name}"` };
-}
-
-/** Applies batches the way a runner does: one transaction each. */
-async function applyAll(schema: string, batches: readonly (readonly StoredEvent[])[]) {
-  for (const batch of batches)
-    await dataSource.transaction((manager) => projection.apply(batch, contextOf(schema, manager)));
-}
-
-/** Every table of the schema as text, rows in byte order: equal dumps mean equal tables. */
-async function dump(schema: string): Promise<Record<string, string>> {
-  const tables: Record<string, string> = {};
-  for (const table of Object.values(LEDGER_READ_TABLES)) {
-    const rows = await dataSource.query<{ dump: string }[]>(
-      `SELECT coalesce(string_agg(x::text, E'\\n' ORDER BY x::text COLLATE "C"), '') AS dump
-         FROM "${schema}"."${table}" x`,
-    );
-    tables[table] = rows[0].dump;
-  }
-  return tables;
-}
+const schemas = useProjectionSchemas(new LedgerProjection(), 'ledger_read');
+const dump = (schema: string) => schemas.dump(schema, Object.values(LEDGER_READ_TABLES));
 
 interface AccountRow {
   account_id: string;
@@ -123,21 +76,21 @@ describe('ledger projection (real PostgreSQL)', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), async (seed) => {
         const history = generateLedgerHistory(seed, { regions: REGIONS, accounts: 3, steps: 90 });
-        const reference = await freshSchema();
-        await applyAll(reference, [history]);
+        const reference = await schemas.fresh();
+        await schemas.apply(reference, [history]);
         const expected = await dump(reference);
 
         const random = seededRandom(seed ^ 0x5eed);
         for (let delivery = 0; delivery < 3; delivery++) {
-          const schema = await freshSchema();
-          await applyAll(
+          const schema = await schemas.fresh();
+          await schemas.apply(
             schema,
             causalDelivery(history, random, { duplicateRate: 0.15, maxBatch: 25 }),
           );
           expect(await dump(schema)).toEqual(expected);
         }
 
-        const rows = await dataSource.query<AccountRow[]>(
+        const rows = await schemas.dataSource.query<AccountRow[]>(
           `SELECT account_id, owner_name, owner_email, currency, balance::text AS balance, status,
                   tags, home_region, revision::text AS revision
              FROM "${reference}".accounts ORDER BY account_id`,
@@ -146,7 +99,7 @@ describe('ledger projection (real PostgreSQL)', () => {
           a.account_id < b.account_id ? -1 : 1;
         expect(rows.sort(byId)).toEqual(expectedAccounts(history).sort(byId));
         if (history.length > 20) checkedHistories += 1;
-        await dataSource.query(`DROP SCHEMA "${reference}" CASCADE`);
+        await schemas.dataSource.query(`DROP SCHEMA "${reference}" CASCADE`);
       }),
       { numRuns: 8 },
     );
@@ -154,9 +107,9 @@ describe('ledger projection (real PostgreSQL)', () => {
   }, 60_000);
 
   it('writes a statement line per movement, a transfer once per account, and both halves into transfers', async () => {
-    const schema = await freshSchema();
+    const schema = await schemas.fresh();
     const history = generateLedgerHistory(7, { regions: REGIONS, accounts: 3, steps: 120 });
-    await applyAll(schema, [history]);
+    await schemas.apply(schema, [history]);
     const movements = history.filter((e) => /Deposited|Withdrawn/.test(e.type));
     const transferLines = new Map<string, StoredEvent>();
     for (const event of [...history].sort(compareCanonicalOrder)) {
@@ -164,14 +117,14 @@ describe('ledger projection (real PostgreSQL)', () => {
       const key = `${event.streamId}/${event.data.transferId as string}`;
       if (!transferLines.has(key)) transferLines.set(key, event);
     }
-    const entries = await dataSource.query<{ event_id: string }[]>(
+    const entries = await schemas.dataSource.query<{ event_id: string }[]>(
       `SELECT event_id::text FROM "${schema}".account_entries ORDER BY event_id`,
     );
     expect(entries.map((e) => e.event_id)).toEqual(
       [...movements, ...transferLines.values()].map((e) => e.eventId).sort(),
     );
     expect(transferLines.size).toBeGreaterThan(0);
-    const transfers = await dataSource.query<{ status: string; n: number }[]>(
+    const transfers = await schemas.dataSource.query<{ status: string; n: number }[]>(
       `SELECT status, count(*)::int AS n FROM "${schema}".transfers GROUP BY status`,
     );
     const transferIds = new Set(
@@ -181,7 +134,7 @@ describe('ledger projection (real PostgreSQL)', () => {
   });
 
   it('holds a malformed event from a peer as skipped, and applies the rest', async () => {
-    const schema = await freshSchema();
+    const schema = await schemas.fresh();
     const [opening, ...rest] = generateLedgerHistory(11, {
       regions: ['eu-west-1'],
       accounts: 1,
@@ -194,14 +147,14 @@ describe('ledger projection (real PostgreSQL)', () => {
       data: { accountId: opening.data.accountId, amount: '1e9', at: 'yesterday' },
       dot: { region: 'eu-west-1', n: 999 },
     };
-    await applyAll(schema, [[opening, forged]]);
-    const skipped = await dataSource.query<{ event_id: string; reason: string }[]>(
+    await schemas.apply(schema, [[opening, forged]]);
+    const skipped = await schemas.dataSource.query<{ event_id: string; reason: string }[]>(
       `SELECT event_id::text, reason FROM "${schema}".skipped_events`,
     );
     expect(skipped).toEqual([
       { event_id: forged.eventId, reason: expect.stringMatching(/amount/) as string },
     ]);
-    const [account] = await dataSource.query<{ balance: string; revision: string }[]>(
+    const [account] = await schemas.dataSource.query<{ balance: string; revision: string }[]>(
       `SELECT balance::text, revision::text FROM "${schema}".accounts`,
     );
     expect(account).toEqual({ balance: '0', revision: '1' });

@@ -60,6 +60,9 @@ export class ReplicationModule {
         { provide: APP_INTERCEPTOR, useExisting: SyncWriteInterceptor },
         ReplicationLinks,
       ],
+      // Read by health (lag signals for the router) and the merge fence (peers' acknowledgements).
+      exports: [LagTracker, PeerAcknowledgements],
+      global: true,
     };
   }
 }
