@@ -1,6 +1,5 @@
 import { accountMergePolicy } from '@geode/ledger';
 import {
-  areConcurrent,
   detectFork,
   mergeEventId,
   MERGE_EVENT_TYPE,
@@ -52,6 +51,45 @@ function merges(events: readonly SimEvent[]): { event: SimEvent; record: MergeRe
     });
 }
 
+/**
+ * What each event had seen, itself included, by walking deps and a region's
+ * earlier dots: causality worked out here independently of `@geode/merge`.
+ */
+function reachability(events: readonly SimEvent[]): (e: SimEvent) => Set<SimEvent> {
+  const byDot = new Map(events.map((e) => [`${e.dot.region}/${e.dot.n}`, e]));
+  const seen = new Map<SimEvent, Set<SimEvent>>();
+  const reach = (e: SimEvent): Set<SimEvent> => {
+    const known = seen.get(e);
+    if (known) return known;
+    const reached = new Set<SimEvent>([e]);
+    seen.set(e, reached);
+    const direct = [byDot.get(`${e.dot.region}/${e.dot.n - 1}`)];
+    for (const [region, n] of Object.entries(e.deps)) direct.push(byDot.get(`${region}/${n}`));
+    for (const earlier of direct) if (earlier) for (const x of reach(earlier)) reached.add(x);
+    return reached;
+  };
+  return reach;
+}
+
+/**
+ * Only a merge closes a fork, checked pair by pair: every two concurrent
+ * events must have been seen by one merge event, even when a later ordinary
+ * write had seen both.
+ */
+function concurrentPairWithoutMerge(
+  events: readonly SimEvent[],
+  reach: (e: SimEvent) => Set<SimEvent>,
+): string | null {
+  const mergeEvents = events.filter((e) => e.type === MERGE_EVENT_TYPE);
+  for (const [i, a] of events.entries())
+    for (const b of events.slice(i + 1)) {
+      if (reach(a).has(b) || reach(b).has(a)) continue;
+      if (!mergeEvents.some((m) => reach(m).has(a) && reach(m).has(b)))
+        return `${a.eventId} and ${b.eventId}`;
+    }
+  return null;
+}
+
 /** Returns a failure description, or null when every invariant holds. */
 function checkWorld(seed: number): string | null {
   const { world, regions } = worldFor(seed);
@@ -65,6 +103,9 @@ function checkWorld(seed: number): string | null {
       return `${region} folds to another state than ${first}`;
   }
   if (detectFork(reference) !== null) return 'the stream is still forked at quiescence';
+  const reach = reachability(reference);
+  const unmerged = concurrentPairWithoutMerge(reference, reach);
+  if (unmerged) return `concurrent events ${unmerged} were never joined by a merge`;
 
   const byId = new Map(reference.map((e) => [e.eventId, e]));
   const seenHeads = new Set<string>();
@@ -80,7 +121,7 @@ function checkWorld(seed: number): string | null {
     if (heads.some((h) => h === undefined)) return `merge names a head that is not held`;
     for (const a of heads)
       for (const b of heads)
-        if (a !== b && !areConcurrent(a, b)) return `merge joins heads that are not concurrent`;
+        if (a !== b && reach(b).has(a)) return `merge joins heads that are not concurrent`;
     for (const head of heads)
       if ((event.deps[head.dot.region] ?? 0) < head.dot.n)
         return `merge ${event.eventId} does not depend on head ${head.eventId}`;

@@ -1,3 +1,5 @@
+import { inCanonicalOrder, type CanonicalEvent } from './canonical-order';
+
 /**
  * Causality between the events of one stream, from their dots and deps
  * (DESIGN.md §2). Shapes mirror the event store's envelope structurally, so
@@ -69,4 +71,39 @@ export function sortedVector(vector: VersionVector): Record<string, number> {
   return Object.fromEntries(
     Object.entries(vector).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   );
+}
+
+/**
+ * What each event had seen, transitively: its own dot, its deps, and
+ * everything the events it names (and its region's earlier event) had seen.
+ * Deps are what the writing region held of the stream, and a region may hold
+ * a peer's event before the events that one depended on (they travel in other
+ * regions' logs), so deps alone are not transitive. Computed in canonical
+ * order, which follows causality (an HLC never goes back along
+ * happened-before), so each event's past is known before it is needed; what
+ * is not held only counts by its dot.
+ */
+export function causalPasts<Event extends CanonicalEvent>(
+  events: readonly Event[],
+): Map<Event, Record<string, number>> {
+  const byDot = new Map<string, Event>();
+  for (const event of events) byDot.set(dotKey(event.dot.region, event.dot.n), event);
+  const pasts = new Map<Event, Record<string, number>>();
+  for (const event of inCanonicalOrder(events)) {
+    const past = inclusiveVector(event);
+    const seen = [byDot.get(dotKey(event.dot.region, event.dot.n - 1))];
+    for (const [region, n] of Object.entries(event.deps)) seen.push(byDot.get(dotKey(region, n)));
+    for (const earlier of seen) {
+      const known = earlier && pasts.get(earlier);
+      if (known)
+        for (const [region, n] of Object.entries(known))
+          if (n > (past[region] ?? 0)) past[region] = n;
+    }
+    pasts.set(event, past);
+  }
+  return pasts;
+}
+
+function dotKey(region: string, n: number): string {
+  return `${region}\u0000${n}`;
 }

@@ -1,6 +1,6 @@
 /** The conflict queue's tables (ADR 0012), created in the `conflicts` schema or a rebuild's shadow. */
 export const CONFLICT_TABLES = {
-  tips: 'stream_tips',
+  events: 'stream_events',
   conflicts: 'conflicts',
   merges: 'merges',
 } as const;
@@ -9,8 +9,10 @@ export type ConflictTable = keyof typeof CONFLICT_TABLES;
 
 export function conflictTableStatements(t: (name: ConflictTable) => string): string[] {
   return [
-    // Per stream and region, the highest dot held: only those can be heads.
-    `CREATE TABLE ${t('tips')} (
+    // The causality of every event of a followed stream (not its payload): a fork is a
+    // concurrent pair that no merge has seen, which an ordinary later event can hide from
+    // the latest dots alone, so the detector needs the whole causal history of a stream.
+    `CREATE TABLE ${t('events')} (
       stream_id   text COLLATE "C" NOT NULL,
       region      text COLLATE "C" NOT NULL,
       n           bigint NOT NULL,
@@ -18,7 +20,8 @@ export function conflictTableStatements(t: (name: ConflictTable) => string): str
       deps        jsonb NOT NULL,
       hlc_wall    bigint NOT NULL,
       hlc_logical integer NOT NULL,
-      PRIMARY KEY (stream_id, region)
+      merge       boolean NOT NULL,
+      PRIMARY KEY (stream_id, region, n)
     )`,
     `CREATE TABLE ${t('conflicts')} (
       conflict_id        uuid PRIMARY KEY,

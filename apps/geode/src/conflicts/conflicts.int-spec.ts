@@ -152,6 +152,126 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
     ).toBe(201);
   });
 
+  /** An account opened here with 100 deposited, its opening and deposit known in `regions` too. */
+  const fundedAccount = async (...regions: StoreUnderTest[]) => {
+    const opened = await call('POST', '/v1/accounts', { owner: { name: 'Cy' }, currency: 'EUR' });
+    const accountId = opened.body.accountId as string;
+    await call('POST', `/v1/accounts/${accountId}/deposits`, { amount: '100' });
+    const streamId = accountStreamId(accountId);
+    const store = geode.app.get<EventStore>(EVENT_STORE);
+    await eventually('opening and deposit stamped', async () =>
+      (await store.readStream(streamId)).every((e) => e.origin !== null) ? true : undefined,
+    );
+    const feed = await readOriginFeed(geode.database.url, 'eu-west-1', null);
+    for (const region of regions) await region.store.applyReplicated(feed);
+    return { accountId, streamId };
+  };
+  const money = (accountId: string, type: string, amount: string) => ({
+    eventId: randomUUID(),
+    type,
+    schemaVersion: 1,
+    data: { accountId, amount, at: new Date().toISOString() },
+  });
+  /** Stamps a region's first `count` local events and returns its whole origin log. */
+  const shipped = async (region: StoreUnderTest, name: string, count: number) => {
+    await stampAll(region.database.url, name, count);
+    return readOriginFeed(region.database.url, name, null);
+  };
+  // Regions of their own, one per test (not us-east-1): the other tests' stamp counts stay as they
+  // are, and no two tests write two histories for one origin.
+
+  /**
+   * Only a merge closes a fork (ADR 0012): a deposit written after both
+   * withdrawals were known has seen them both, yet the overdraft must still be
+   * merged by the resolver, not hidden behind that later ordinary event.
+   */
+  it('merges a fork that a later ordinary write had joined', async () => {
+    const sa = await createStoreUnderTest({ region: 'sa-east-1' });
+    try {
+      const { accountId, streamId } = await fundedAccount(sa);
+      const saWithdrawal = money(accountId, 'ledger.FundsWithdrawn', '80');
+      await sa.store.append(streamId, [saWithdrawal], { expectedRevision: 2 });
+      expect(
+        (await call('POST', `/v1/accounts/${accountId}/withdrawals`, { amount: '70' })).status,
+      ).toBe(201);
+      // sa-east-1 hears of eu-west-1's withdrawal, then deposits: its deposit had seen both.
+      const store = geode.app.get<EventStore>(EVENT_STORE);
+      await eventually('eu withdrawal stamped', async () =>
+        (await store.readStream(streamId)).every((e) => e.origin !== null) ? true : undefined,
+      );
+      await sa.store.applyReplicated(await readOriginFeed(geode.database.url, 'eu-west-1', null));
+      const deposit = money(accountId, 'ledger.FundsDeposited', '5');
+      await sa.store.append(streamId, [deposit], { expectedRevision: 4 });
+      await store.applyReplicated(await shipped(sa, 'sa-east-1', 2));
+
+      const conflict = await eventually('hidden fork merged', async () => {
+        const list = await call('GET', '/v1/conflicts?status=resolved');
+        return (list.body.items as Body[]).find((c) => c.streamId === streamId);
+      });
+      expect(conflict.heads).toHaveLength(2);
+      expect(conflict.heads).toContain(saWithdrawal.eventId);
+      expect(conflict.heads).not.toContain(deposit.eventId);
+      const account = await eventually('merge applied', async () => {
+        const read = await call('GET', `/v1/accounts/${accountId}`);
+        return (read.body.conflict as Body | null)?.status === 'resolved' ? read.body : undefined;
+      });
+      expect(account).toMatchObject({ balance: '-45', status: 'overdrawn' });
+      const merges = (await call('GET', `/v1/accounts/${accountId}/merges`)).body.items as Body[];
+      expect(merges).toHaveLength(1);
+      expect(merges[0]).toMatchObject({
+        outcome: { rules: ['ledger.overdraft@1'] },
+        compensations: [{ kind: 'flag-for-review' }],
+      });
+      // The merge follows the deposit too: nothing is left forked.
+      expect(await geode.app.get(Merger).mergeStream(streamId)).toBe('no-fork');
+    } finally {
+      await sa.close();
+    }
+  });
+
+  it('finds the fork when the joining write of a third region arrives before a head', async () => {
+    const ca = await createStoreUnderTest({ region: 'ca-central-1' });
+    const ap = await createStoreUnderTest({ region: 'ap-northeast-1' });
+    try {
+      const { accountId, streamId } = await fundedAccount(ca, ap);
+      const caWithdrawal = money(accountId, 'ledger.FundsWithdrawn', '80');
+      await ca.store.append(streamId, [caWithdrawal], { expectedRevision: 2 });
+      const caFeed = await shipped(ca, 'ca-central-1', 1);
+      expect(
+        (await call('POST', `/v1/accounts/${accountId}/withdrawals`, { amount: '70' })).status,
+      ).toBe(201);
+      const store = geode.app.get<EventStore>(EVENT_STORE);
+      await eventually('eu withdrawal stamped', async () =>
+        (await store.readStream(streamId)).every((e) => e.origin !== null) ? true : undefined,
+      );
+      // ap-northeast-1 holds both withdrawals and deposits; its deposit reaches eu-west-1 first.
+      await ap.store.applyReplicated(await readOriginFeed(geode.database.url, 'eu-west-1', null));
+      await ap.store.applyReplicated(caFeed);
+      await ap.store.append(streamId, [money(accountId, 'ledger.FundsDeposited', '5')], {
+        expectedRevision: 4,
+      });
+      await store.applyReplicated(await shipped(ap, 'ap-northeast-1', 1));
+      await sleep(3 * MERGER_INTERVAL_MS);
+      // Nothing held is concurrent yet: the deposit had seen eu-west-1's withdrawal.
+      expect(await geode.app.get(Merger).mergeStream(streamId)).toBe('no-fork');
+      await store.applyReplicated(caFeed);
+
+      const conflict = await eventually('fork found and merged', async () => {
+        const list = await call('GET', '/v1/conflicts?status=resolved');
+        return (list.body.items as Body[]).find((c) => c.streamId === streamId);
+      });
+      expect(conflict.heads).toContain(caWithdrawal.eventId);
+      const account = await eventually('merge applied', async () => {
+        const read = await call('GET', `/v1/accounts/${accountId}`);
+        return (read.body.conflict as Body | null)?.status === 'resolved' ? read.body : undefined;
+      });
+      expect(account).toMatchObject({ balance: '-45', status: 'overdrawn' });
+    } finally {
+      await ap.close();
+      await ca.close();
+    }
+  });
+
   it('keeps a manual fork pending until an operator resolves it, once', async () => {
     // Two regions open the same account id with different owners before hearing of each other.
     const accountId = randomUUID();

@@ -26,7 +26,7 @@ const PROJECTION = new ForkDetectorProjection({ region: 'eu-west-1' } as GeodeCo
         `fork detector: ${log.length} events in ${seconds.toFixed(1)} s = ${Math.round(log.length / seconds)} events/s\n`,
       );
       const [{ streams }] = await schemas.dataSource.query<{ streams: number }[]>(
-        `SELECT count(DISTINCT stream_id)::int AS streams FROM "${schema}".stream_tips`,
+        `SELECT count(DISTINCT stream_id)::int AS streams FROM "${schema}".stream_events`,
       );
       expect(streams).toBe(new Set(log.map((e) => e.streamId)).size);
     }, 600_000);

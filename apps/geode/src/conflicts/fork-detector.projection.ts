@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LogFilter, StoredEvent } from '@geode/event-store';
-import { forkId, MERGE_EVENT_TYPE, readMergeRecord, streamHeads } from '@geode/merge';
+import { detectFork, forkId, MERGE_EVENT_TYPE, readMergeRecord } from '@geode/merge';
 import type { Projection, ProjectionContext, ProjectionSchemaContext } from '@geode/projections';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import type { GeodeConfig } from '../config/geode-config';
@@ -10,7 +10,7 @@ import { MERGE_POLICIES, type MergePolicies } from './merge-policies';
 export const CONFLICTS_PROJECTION_NAME = 'conflicts';
 export const CONFLICTS_SCHEMA = 'conflicts';
 
-interface TipRow {
+interface CausalRow {
   stream_id: string;
   region: string;
   n: string;
@@ -18,27 +18,46 @@ interface TipRow {
   deps: Record<string, number>;
   hlc_wall: string;
   hlc_logical: number;
+  merge: boolean;
 }
 
-interface Tip {
+/** An event as the detector keeps it: its causality, its place, and whether it is a merge. */
+interface CausalEvent {
   eventId: string;
   dot: { region: string; n: number };
   deps: Record<string, number>;
   hlc: { wallMs: number; logical: number };
+  type?: string;
+}
+
+/** One stream's state during a batch: its latest dot per region, and its whole history once needed. */
+interface StreamView {
+  tips: Map<string, CausalEvent>;
+  /** Events of this batch so far, in log order. */
+  arrived: CausalEvent[];
+  /** Everything held, loaded the first time an event of the batch could change the stream's forks. */
+  history: CausalEvent[] | null;
+  /** The heads last recorded in this batch: a fork that lasts is written once. */
+  recorded: string | null;
 }
 
 /**
  * The fork detector (ADR 0012): follows every stream that has a merge policy
- * through the local log, keeps per stream the highest dot of each region (the
- * only possible heads), and records a conflict whenever a stream holds more
- * than one head: wherever the concurrent events meet, a local write and a
- * replicated one included. Merge events it sees close the conflicts whose
- * heads they joined. Side-effect free: the merger, not this, writes merges.
+ * through the local log and records a conflict whenever the stream holds
+ * concurrent events that no merge has seen (`detectFork`), wherever they meet,
+ * a local write and a replicated one included, and even when a later ordinary
+ * write had seen both. It keeps each followed event's causality (dot, deps,
+ * HLC). Only an event that had not seen some latest dot can make or complete
+ * a fork, so the whole history of a stream is read just for those. A fork is
+ * recorded once nothing its merge would follow is missing. Merge events close
+ * the conflicts whose heads they joined. Side-effect free: the merger, not
+ * this, writes merges.
  */
 @Injectable()
 export class ForkDetectorProjection implements Projection {
   readonly name = CONFLICTS_PROJECTION_NAME;
-  readonly version = 1;
+  /** 2: every event's causality is kept (not only the latest per region), for hidden forks. */
+  readonly version = 2;
   readonly schema = CONFLICTS_SCHEMA;
   readonly filter: LogFilter;
 
@@ -56,67 +75,92 @@ export class ForkDetectorProjection implements Projection {
 
   async apply(events: readonly StoredEvent[], ctx: ProjectionContext): Promise<void> {
     const t = (name: ConflictTable) => ctx.table(CONFLICT_TABLES[name]);
-    const streams = [...new Set(events.map((event) => event.streamId))];
-    const rows = await ctx.manager.query<TipRow[]>(
-      `SELECT * FROM ${t('tips')} WHERE stream_id = ANY ($1::text[])`,
-      [streams],
-    );
-    const tips = new Map<string, Map<string, Tip>>(streams.map((s) => [s, new Map()]));
-    for (const row of rows)
-      tips.get(row.stream_id)!.set(row.region, {
-        eventId: row.event_id,
-        dot: { region: row.region, n: Number(row.n) },
-        deps: row.deps,
-        hlc: { wallMs: Number(row.hlc_wall), logical: row.hlc_logical },
-      });
-    const changed = new Set<string>();
-    // Per stream, the heads last recorded in this batch: a fork that lasts is written once.
-    const recorded = new Map<string, string>();
-    for (const event of events) {
-      const streamTips = tips.get(event.streamId)!;
-      const held = streamTips.get(event.dot.region);
-      if (!held || held.dot.n < event.dot.n) {
-        streamTips.set(event.dot.region, event);
-        changed.add(event.streamId);
-      }
-      if (event.type === MERGE_EVENT_TYPE) await this.recordMerge(event, t, ctx);
-      const heads = streamHeads([...streamTips.values()]);
-      const key = heads.map((head) => head.eventId).join();
-      if (heads.length > 1 && recorded.get(event.streamId) !== key) {
-        await this.recordFork(event.streamId, heads, t, ctx);
-        recorded.set(event.streamId, key);
+    const views = await this.latestDots(events, t, ctx);
+    const kept: { streamId: string; event: CausalEvent }[] = [];
+    for (const stored of events) {
+      const view = views.get(stored.streamId)!;
+      const event = causalOf(stored);
+      const mayFork = !hadSeenEveryTip(event, view.tips);
+      if (mayFork && view.history === null)
+        view.history = [...(await this.history(stored.streamId, t, ctx)), ...view.arrived];
+      view.arrived.push(event);
+      view.history?.push(event);
+      kept.push({ streamId: stored.streamId, event });
+      const tip = view.tips.get(event.dot.region);
+      if (!tip || tip.dot.n < event.dot.n) view.tips.set(event.dot.region, event);
+      if (stored.type === MERGE_EVENT_TYPE) await this.recordMerge(stored, t, ctx);
+      if (!mayFork) continue; // it had seen everything held: no new concurrency, the forks stay
+      const fork = detectFork(view.history!);
+      // Recorded once complete: until the events its heads depend on arrive, what is concurrent
+      // is not known yet (one of them may show that a head had seen the other).
+      if (!fork || fork.missing.length > 0) continue;
+      const key = fork.heads.map((head) => head.eventId).join();
+      if (view.recorded !== key) {
+        await this.recordFork(stored.streamId, fork.heads, t, ctx);
+        view.recorded = key;
       }
     }
-    const saved = [...changed].flatMap((streamId) =>
-      [...tips.get(streamId)!.values()].map((tip) => ({ streamId, tip })),
+    await ctx.manager.query(
+      `INSERT INTO ${t('events')} (stream_id, region, n, event_id, deps, hlc_wall, hlc_logical, merge)
+       SELECT x.stream_id, x.region, x.n, x.event_id, x.deps, x.hlc_wall, x.hlc_logical, x.merge
+         FROM jsonb_to_recordset($1::jsonb) AS x(stream_id text, region text, n bigint, event_id uuid,
+              deps jsonb, hlc_wall bigint, hlc_logical integer, merge boolean)
+       ON CONFLICT (stream_id, region, n) DO NOTHING`,
+      [
+        JSON.stringify(
+          kept.map(({ streamId, event }) => ({
+            stream_id: streamId,
+            region: event.dot.region,
+            n: event.dot.n,
+            event_id: event.eventId,
+            deps: event.deps,
+            hlc_wall: event.hlc.wallMs,
+            hlc_logical: event.hlc.logical,
+            merge: event.type === MERGE_EVENT_TYPE,
+          })),
+        ),
+      ],
     );
-    if (saved.length > 0)
-      await ctx.manager.query(
-        `INSERT INTO ${t('tips')} (stream_id, region, n, event_id, deps, hlc_wall, hlc_logical)
-         SELECT x.stream_id, x.region, x.n, x.event_id, x.deps, x.hlc_wall, x.hlc_logical
-           FROM jsonb_to_recordset($1::jsonb) AS x(stream_id text, region text, n bigint, event_id uuid,
-                deps jsonb, hlc_wall bigint, hlc_logical integer)
-         ON CONFLICT (stream_id, region) DO UPDATE SET n = excluded.n, event_id = excluded.event_id,
-           deps = excluded.deps, hlc_wall = excluded.hlc_wall, hlc_logical = excluded.hlc_logical`,
-        [
-          JSON.stringify(
-            saved.map(({ streamId, tip }) => ({
-              stream_id: streamId,
-              region: tip.dot.region,
-              n: tip.dot.n,
-              event_id: tip.eventId,
-              deps: tip.deps,
-              hlc_wall: tip.hlc.wallMs,
-              hlc_logical: tip.hlc.logical,
-            })),
-          ),
-        ],
-      );
+  }
+
+  /** Per stream of the batch, the latest event held of each region. */
+  private async latestDots(
+    events: readonly StoredEvent[],
+    t: (name: ConflictTable) => string,
+    ctx: ProjectionContext,
+  ): Promise<Map<string, StreamView>> {
+    const streams = [...new Set(events.map((event) => event.streamId))];
+    const rows = await ctx.manager.query<CausalRow[]>(
+      `SELECT DISTINCT ON (stream_id, region) * FROM ${t('events')}
+        WHERE stream_id = ANY ($1::text[]) ORDER BY stream_id, region, n DESC`,
+      [streams],
+    );
+    const views = new Map<string, StreamView>(
+      streams.map((streamId) => [
+        streamId,
+        { tips: new Map(), arrived: [], history: null, recorded: null },
+      ]),
+    );
+    for (const row of rows) views.get(row.stream_id)!.tips.set(row.region, fromRow(row));
+    return views;
+  }
+
+  /** Everything held of the stream: earlier batches' rows and this batch's events so far. */
+  private async history(
+    streamId: string,
+    t: (name: ConflictTable) => string,
+    ctx: ProjectionContext,
+  ): Promise<CausalEvent[]> {
+    const rows = await ctx.manager.query<CausalRow[]>(
+      `SELECT * FROM ${t('events')} WHERE stream_id = $1`,
+      [streamId],
+    );
+    return rows.map(fromRow);
   }
 
   private async recordFork(
     streamId: string,
-    heads: readonly Tip[],
+    heads: readonly CausalEvent[],
     t: (name: ConflictTable) => string,
     ctx: ProjectionContext,
   ): Promise<void> {
@@ -191,4 +235,38 @@ export class ForkDetectorProjection implements Projection {
       [event.streamId, event.eventId, record.concurrentEvents],
     );
   }
+}
+
+function causalOf(event: StoredEvent): CausalEvent {
+  return {
+    eventId: event.eventId,
+    dot: event.dot,
+    deps: event.deps,
+    hlc: event.hlc,
+    type: event.type,
+  };
+}
+
+function fromRow(row: CausalRow): CausalEvent {
+  return {
+    eventId: row.event_id,
+    dot: { region: row.region, n: Number(row.n) },
+    deps: row.deps,
+    hlc: { wallMs: Number(row.hlc_wall), logical: row.hlc_logical },
+    type: row.merge ? MERGE_EVENT_TYPE : undefined,
+  };
+}
+
+/**
+ * Whether the event had seen the latest held event of every other region (and
+ * comes after its own region's): then it is concurrent with nothing held and
+ * cannot open or change a fork. A cheap, conservative test on its own deps.
+ */
+function hadSeenEveryTip(event: CausalEvent, tips: ReadonlyMap<string, CausalEvent>): boolean {
+  for (const [region, tip] of tips) {
+    if (region === event.dot.region) {
+      if (tip.dot.n >= event.dot.n) return false;
+    } else if ((event.deps[region] ?? 0) < tip.dot.n) return false;
+  }
+  return true;
 }
