@@ -20,7 +20,21 @@ describe('loadGeodeConfig', () => {
       },
       peerAuth: { mode: 'none', peers: [], keys: new Map() },
       operatorAuth: { credentials: [] },
+      ledgerMerges: { overdraftFee: null, resolverVersion: 1 },
     });
+  });
+
+  it('reads the overdraft fee in minor units and the resolver version', () => {
+    const config = loadGeodeConfig({
+      GEODE_REGION: 'eu-west-1',
+      GEODE_OVERDRAFT_FEE: '500',
+      GEODE_LEDGER_RESOLVER_VERSION: '2',
+    });
+    expect(config.ledgerMerges).toEqual({ overdraftFee: 500n, resolverVersion: 2 });
+    for (const fee of ['0', '-5', '2.50', 'EUR 5'])
+      expect(() =>
+        loadGeodeConfig({ GEODE_REGION: 'eu-west-1', GEODE_OVERDRAFT_FEE: fee }),
+      ).toThrow(/^GEODE_OVERDRAFT_FEE must be a whole number of minor units/);
   });
 
   it('reads operator tokens, and refuses a weak one without printing it', () => {

@@ -35,6 +35,15 @@ export interface GeodeConfig {
   peerAuth: PeerAuthConfig;
   /** Operators allowed on `/admin/v1/…`, conflict resolution and home moves (GEODE_OPERATOR_TOKENS[_FILE]; ADR 0014). */
   operatorAuth: OperatorAuthConfig;
+  /** The ledger's merge resolver (ADR 0012): GEODE_OVERDRAFT_FEE, GEODE_LEDGER_RESOLVER_VERSION. */
+  ledgerMerges: LedgerMergeConfig;
+}
+
+export interface LedgerMergeConfig {
+  /** Charged (minor units) by the merge that settles an overdraft; `null`: flag for review only. */
+  overdraftFee: bigint | null;
+  /** Recorded on every merge; raise it whenever the rules or the fee change. */
+  resolverVersion: number;
 }
 
 /** Settings given on the command line; they win over the environment. */
@@ -76,6 +85,12 @@ const environmentSchema = z.object({
   GEODE_REFILL_FROM: z.string().optional(),
   GEODE_SYNC_CATEGORIES: z.string().optional(),
   GEODE_SYNC_TIMEOUT_MS: integer(10, 600_000).default(5_000),
+  GEODE_OVERDRAFT_FEE: z
+    .string()
+    .regex(/^[1-9]\d{0,17}$/, 'must be a whole number of minor units, at least 1 (e.g. 500)')
+    .transform(BigInt)
+    .optional(),
+  GEODE_LEDGER_RESOLVER_VERSION: integer(1, 1_000_000).default(1),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'must be one of fatal, error, warn, info, debug, trace, silent',
@@ -126,6 +141,10 @@ export function loadGeodeConfig(env: NodeJS.ProcessEnv, flags: GeodeFlags = {}):
     replication,
     peerAuth: peerAuthConfig(merged, values.GEODE_REGION, replication),
     operatorAuth: operatorAuthConfig(merged),
+    ledgerMerges: {
+      overdraftFee: values.GEODE_OVERDRAFT_FEE ?? null,
+      resolverVersion: values.GEODE_LEDGER_RESOLVER_VERSION,
+    },
   };
 }
 

@@ -70,11 +70,23 @@ export class ConflictResolution {
         `merges of ${conflict.streamId} are written by its home region ${authority.region}`,
         { homeRegion: authority.region },
       );
-    if (planMerge(policy, conflict.streamId, events, this.config.region).kind === 'merge')
+    const planned = planMerge(policy, conflict.streamId, events, this.config.region);
+    if (planned.kind === 'merge')
       throw new ProblemException(
         409,
         'fork-automatic',
         `the ${policy.resolver.name} resolver settles this fork; the merger will write its merge`,
+      );
+    // The merger's fence holds for operators too: one merge per fork, from a view that is not stale.
+    const fenced =
+      authority && planned.kind === 'manual'
+        ? await this.merger.holdBack(conflict.streamId, planned.fork, authority)
+        : null;
+    if (fenced !== null)
+      throw new ProblemException(
+        409,
+        'merge-fenced',
+        `this region may not merge ${conflict.streamId} yet: ${fenced}; try again shortly`,
       );
     const plan = planOperatorMerge(policy, conflict.streamId, events, {
       ...resolution,

@@ -542,3 +542,133 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
     ).toBe(400);
   });
 });
+
+describe('merge settings and the fence for operators (real PostgreSQL)', () => {
+  const call = async (geode: RunningGeode, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${geode.url}${path}`, {
+      method,
+      headers: { ...operatorAuthorization(), 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Body };
+  };
+
+  it('charges the configured overdraft fee and records the configured resolver version', async () => {
+    const geode = await startGeodeApp('eu-west-1', undefined, {
+      GEODE_OVERDRAFT_FEE: '300',
+      GEODE_LEDGER_RESOLVER_VERSION: '7',
+    });
+    const other = await createStoreUnderTest({ region: 'us-east-1' });
+    try {
+      const opened = await call(geode, 'POST', '/v1/accounts', {
+        owner: { name: 'Di' },
+        currency: 'EUR',
+      });
+      const accountId = opened.body.accountId as string;
+      const streamId = accountStreamId(accountId);
+      await call(geode, 'POST', `/v1/accounts/${accountId}/deposits`, { amount: '100' });
+      const euFeed = await eventually('eu events stamped', async () => {
+        const feed = await readOriginFeed(geode.database.url, 'eu-west-1', null);
+        return feed.length >= 2 ? feed : undefined;
+      });
+      await other.store.applyReplicated(euFeed);
+      await other.store.append(
+        streamId,
+        [
+          {
+            eventId: randomUUID(),
+            type: 'ledger.FundsWithdrawn',
+            schemaVersion: 1,
+            data: { accountId, amount: '80', at: new Date().toISOString() },
+          },
+        ],
+        { expectedRevision: 2 },
+      );
+      await stampAll(other.database.url, 'us-east-1', 1);
+      await call(geode, 'POST', `/v1/accounts/${accountId}/withdrawals`, { amount: '70' });
+      await geode.app
+        .get<EventStore>(EVENT_STORE)
+        .applyReplicated(await readOriginFeed(other.database.url, 'us-east-1', null));
+
+      const merges = await eventually('merge with the fee', async () => {
+        const read = await call(geode, 'GET', `/v1/accounts/${accountId}/merges`);
+        const items = read.body.items as Body[];
+        return items.length > 0 ? items : undefined;
+      });
+      expect(merges[0]).toMatchObject({
+        resolver: { name: 'ledger.account', version: 7 },
+        outcome: { rules: ['ledger.overdraft@7'], balanceAdjustment: '-300' },
+        compensations: [{ kind: 'flag-for-review' }, { kind: 'fee', amount: '300' }],
+      });
+      const account = await eventually('fee applied', async () => {
+        const read = await call(geode, 'GET', `/v1/accounts/${accountId}`);
+        return read.body.balance === '-350' ? read.body : undefined;
+      });
+      expect(account.status).toBe('overdrawn');
+    } finally {
+      await other.close();
+      await geode.close();
+    }
+  });
+
+  it('refuses an operator resolution while the region may not merge yet', async () => {
+    // A peer is configured but never heard from: after a start, nothing merges until it is.
+    const geode = await startGeodeApp('eu-west-1', undefined, {
+      GEODE_PEERS: 'us-east-1=http://127.0.0.1:9',
+    });
+    const other = await createStoreUnderTest({ region: 'us-east-1' });
+    try {
+      const accountId = randomUUID();
+      const opening = (ownerName: string) => ({
+        eventId: randomUUID(),
+        type: 'ledger.AccountOpened',
+        schemaVersion: 1,
+        data: {
+          accountId,
+          ownerName,
+          ownerEmail: null,
+          currency: 'EUR',
+          residency: null,
+          homeRegion: 'eu-west-1',
+          at: new Date().toISOString(),
+        },
+      });
+      await other.store.append(accountStreamId(accountId), [opening('Bob')], {
+        expectedRevision: 'no_stream',
+      });
+      await stampAll(other.database.url, 'us-east-1', 1);
+      await call(geode, 'POST', '/v1/accounts', {
+        accountId,
+        owner: { name: 'Ada' },
+        currency: 'EUR',
+      });
+      await geode.app
+        .get<EventStore>(EVENT_STORE)
+        .applyReplicated(await readOriginFeed(other.database.url, 'us-east-1', null));
+      const pending = await eventually('manual fork pending', async () => {
+        const list = await call(geode, 'GET', '/v1/conflicts?status=pending');
+        return (list.body.items as Body[]).find((c) => c.streamId === accountStreamId(accountId));
+      });
+      const refused = await call(
+        geode,
+        'POST',
+        `/v1/conflicts/${pending.conflictId as string}/resolve`,
+        {
+          outcome: { reopen: false },
+          reason: 'kept the first opening',
+        },
+      );
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({ type: 'merge-fenced', status: 409 });
+      expect(refused.body.detail).toMatch(/no peer heard from since start/);
+      const stream = await geode.app
+        .get<EventStore>(EVENT_STORE)
+        .readStream(accountStreamId(accountId));
+      expect(stream.filter((e) => e.type === MERGE_EVENT_TYPE)).toHaveLength(0);
+    } finally {
+      await other.close();
+      await geode.close();
+    }
+  });
+});

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { accountMergePolicy } from '@geode/ledger';
+import { GEODE_CONFIG } from '../config/geode-config.provider';
+import type { GeodeConfig } from '../config/geode-config';
 import { ConflictRepository } from './conflict-repository';
 import { ConflictResolution } from './conflict-resolution';
 import { ConflictsController } from './conflicts.controller';
@@ -19,7 +21,19 @@ import { Merger } from './merger';
 @Module({
   controllers: [ConflictsController, HomeMovesController],
   providers: [
-    { provide: MERGE_POLICIES, useValue: [accountMergePolicy()] },
+    {
+      provide: MERGE_POLICIES,
+      inject: [GEODE_CONFIG],
+      useFactory: ({ ledgerMerges }: GeodeConfig) => [
+        accountMergePolicy({
+          overdraftCompensation:
+            ledgerMerges.overdraftFee === null
+              ? { kind: 'flag-for-review' }
+              : { kind: 'fee', amount: ledgerMerges.overdraftFee },
+          resolverVersion: ledgerMerges.resolverVersion,
+        }),
+      ],
+    },
     ForkDetectorProjection,
     ConflictRepository,
     ConflictResolution,

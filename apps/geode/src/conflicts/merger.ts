@@ -16,7 +16,15 @@ import {
   type EventStore,
   type StoredEvent,
 } from '@geode/event-store';
-import { HOME_MOVE_EVENT_TYPE, pendingMoves, planMerge, type PlannedMerge } from '@geode/merge';
+import {
+  HOME_MOVE_EVENT_TYPE,
+  pendingMoves,
+  planMerge,
+  type Fork,
+  type MergeAuthority,
+  type MergeableEvent,
+  type PlannedMerge,
+} from '@geode/merge';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import type { GeodeConfig } from '../config/geode-config';
 import { CONFLICTS_SCHEMA } from './fork-detector.projection';
@@ -107,10 +115,23 @@ export class Merger implements OnApplicationBootstrap, OnModuleDestroy {
     // The fork is complete: the events held are exactly what its heads had seen, in every region.
     const authority = await authorityOf(this.store, policy, streamId, events);
     if (authority?.region !== this.config.region) return 'not-home';
-    const { move } = authority;
-    const handOver = move && pendingMoves(streamId, plan.fork).includes(move) ? move : null;
-    if (this.fence && (await this.fence.holdBack(handOver)) !== null) return 'fenced';
+    if ((await this.holdBack(streamId, plan.fork, authority)) !== null) return 'fenced';
     return this.appendMerge(streamId, plan.merge, events.length);
+  }
+
+  /**
+   * `null` when this region, the fork's authority, may write its merge now;
+   * otherwise why it waits (`MergeFence`). Operator resolutions ask it too.
+   */
+  async holdBack(
+    streamId: string,
+    fork: Fork<MergeableEvent>,
+    authority: MergeAuthority<StoredEvent>,
+  ): Promise<string | null> {
+    if (!this.fence) return null;
+    const { move } = authority;
+    const handOver = move && pendingMoves(streamId, fork).includes(move) ? move : null;
+    return this.fence.holdBack(handOver);
   }
 
   /** Appends a planned merge at the revision read; a concurrent append means: look again later. */
