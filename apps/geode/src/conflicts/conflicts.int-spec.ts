@@ -28,6 +28,65 @@ const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeou
 
 type Body = Record<string, unknown>;
 
+/** Calls a geode as an operator's tool would: resolving and /admin need the operator token (ADR 0014). */
+async function callGeode(geode: RunningGeode, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${geode.url}${path}`, {
+    method,
+    headers: {
+      ...operatorAuthorization(),
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Body };
+}
+
+/** An account opened in the geode with 100 deposited, its opening and deposit known in `regions` too. */
+async function fundedAccount(geode: RunningGeode, ...regions: StoreUnderTest[]) {
+  const opened = await callGeode(geode, 'POST', '/v1/accounts', {
+    owner: { name: 'Cy' },
+    currency: 'EUR',
+  });
+  const accountId = opened.body.accountId as string;
+  await callGeode(geode, 'POST', `/v1/accounts/${accountId}/deposits`, { amount: '100' });
+  const streamId = accountStreamId(accountId);
+  await allStamped(geode, streamId);
+  const feed = await readOriginFeed(geode.database.url, 'eu-west-1', null);
+  for (const region of regions) await region.store.applyReplicated(feed);
+  return { accountId, streamId };
+}
+
+/** Waits until the geode's sequencer stamped every event of the stream (so its origin log ships them). */
+async function allStamped(geode: RunningGeode, streamId: string): Promise<void> {
+  const store = geode.app.get<EventStore>(EVENT_STORE);
+  await eventually(`${streamId} stamped`, async () =>
+    (await store.readStream(streamId)).every((e) => e.origin !== null) ? true : undefined,
+  );
+}
+
+/** Withdraws in the geode (eu-west-1) and waits until the withdrawal is stamped. */
+async function withdrawHere(geode: RunningGeode, accountId: string, amount: string) {
+  const withdrawn = await callGeode(geode, 'POST', `/v1/accounts/${accountId}/withdrawals`, {
+    amount,
+  });
+  expect(withdrawn.status).toBe(201);
+  await allStamped(geode, accountStreamId(accountId));
+}
+
+const money = (accountId: string, type: string, amount: string) => ({
+  eventId: randomUUID(),
+  type,
+  schemaVersion: 1,
+  data: { accountId, amount, at: new Date().toISOString() },
+});
+
+/** Stamps a region's first `count` local events and returns its whole origin log. */
+async function shipped(region: StoreUnderTest, name: string, count: number) {
+  await stampAll(region.database.url, name, count);
+  return readOriginFeed(region.database.url, name, null);
+}
+
 /**
  * A fork made for real (issue #7): a geode in eu-west-1 (the account's home)
  * withdraws while a second region's store, us-east-1, withdraws concurrently;
@@ -47,19 +106,8 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
     await geode?.close();
   });
 
-  // As an operator's tool would: resolving and /admin need the operator token (ADR 0014).
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${geode.url}${path}`, {
-      method,
-      headers: {
-        ...operatorAuthorization(),
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Body };
-  };
+  const call = (method: string, path: string, body?: unknown) =>
+    callGeode(geode, method, path, body);
 
   it('agrees with the ledger on the merge event type', () => {
     expect(LEDGER_MERGE_TYPE).toBe(MERGE_EVENT_TYPE);
@@ -152,31 +200,6 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
     ).toBe(201);
   });
 
-  /** An account opened here with 100 deposited, its opening and deposit known in `regions` too. */
-  const fundedAccount = async (...regions: StoreUnderTest[]) => {
-    const opened = await call('POST', '/v1/accounts', { owner: { name: 'Cy' }, currency: 'EUR' });
-    const accountId = opened.body.accountId as string;
-    await call('POST', `/v1/accounts/${accountId}/deposits`, { amount: '100' });
-    const streamId = accountStreamId(accountId);
-    const store = geode.app.get<EventStore>(EVENT_STORE);
-    await eventually('opening and deposit stamped', async () =>
-      (await store.readStream(streamId)).every((e) => e.origin !== null) ? true : undefined,
-    );
-    const feed = await readOriginFeed(geode.database.url, 'eu-west-1', null);
-    for (const region of regions) await region.store.applyReplicated(feed);
-    return { accountId, streamId };
-  };
-  const money = (accountId: string, type: string, amount: string) => ({
-    eventId: randomUUID(),
-    type,
-    schemaVersion: 1,
-    data: { accountId, amount, at: new Date().toISOString() },
-  });
-  /** Stamps a region's first `count` local events and returns its whole origin log. */
-  const shipped = async (region: StoreUnderTest, name: string, count: number) => {
-    await stampAll(region.database.url, name, count);
-    return readOriginFeed(region.database.url, name, null);
-  };
   // Regions of their own, one per test (not us-east-1): the other tests' stamp counts stay as they
   // are, and no two tests write two histories for one origin.
 
@@ -188,17 +211,12 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
   it('merges a fork that a later ordinary write had joined', async () => {
     const sa = await createStoreUnderTest({ region: 'sa-east-1' });
     try {
-      const { accountId, streamId } = await fundedAccount(sa);
+      const { accountId, streamId } = await fundedAccount(geode, sa);
       const saWithdrawal = money(accountId, 'ledger.FundsWithdrawn', '80');
       await sa.store.append(streamId, [saWithdrawal], { expectedRevision: 2 });
-      expect(
-        (await call('POST', `/v1/accounts/${accountId}/withdrawals`, { amount: '70' })).status,
-      ).toBe(201);
+      await withdrawHere(geode, accountId, '70');
       // sa-east-1 hears of eu-west-1's withdrawal, then deposits: its deposit had seen both.
       const store = geode.app.get<EventStore>(EVENT_STORE);
-      await eventually('eu withdrawal stamped', async () =>
-        (await store.readStream(streamId)).every((e) => e.origin !== null) ? true : undefined,
-      );
       await sa.store.applyReplicated(await readOriginFeed(geode.database.url, 'eu-west-1', null));
       const deposit = money(accountId, 'ledger.FundsDeposited', '5');
       await sa.store.append(streamId, [deposit], { expectedRevision: 4 });
@@ -233,17 +251,12 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
     const ca = await createStoreUnderTest({ region: 'ca-central-1' });
     const ap = await createStoreUnderTest({ region: 'ap-northeast-1' });
     try {
-      const { accountId, streamId } = await fundedAccount(ca, ap);
+      const { accountId, streamId } = await fundedAccount(geode, ca, ap);
       const caWithdrawal = money(accountId, 'ledger.FundsWithdrawn', '80');
       await ca.store.append(streamId, [caWithdrawal], { expectedRevision: 2 });
       const caFeed = await shipped(ca, 'ca-central-1', 1);
-      expect(
-        (await call('POST', `/v1/accounts/${accountId}/withdrawals`, { amount: '70' })).status,
-      ).toBe(201);
+      await withdrawHere(geode, accountId, '70');
       const store = geode.app.get<EventStore>(EVENT_STORE);
-      await eventually('eu withdrawal stamped', async () =>
-        (await store.readStream(streamId)).every((e) => e.origin !== null) ? true : undefined,
-      );
       // ap-northeast-1 holds both withdrawals and deposits; its deposit reaches eu-west-1 first.
       await ap.store.applyReplicated(await readOriginFeed(geode.database.url, 'eu-west-1', null));
       await ap.store.applyReplicated(caFeed);
@@ -544,15 +557,7 @@ describe('forks and merges in a geode (real PostgreSQL)', () => {
 });
 
 describe('merge settings and the fence for operators (real PostgreSQL)', () => {
-  const call = async (geode: RunningGeode, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${geode.url}${path}`, {
-      method,
-      headers: { ...operatorAuthorization(), 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Body };
-  };
+  const call = callGeode;
 
   it('charges the configured overdraft fee and records the configured resolver version', async () => {
     const geode = await startGeodeApp('eu-west-1', undefined, {
@@ -561,35 +566,15 @@ describe('merge settings and the fence for operators (real PostgreSQL)', () => {
     });
     const other = await createStoreUnderTest({ region: 'us-east-1' });
     try {
-      const opened = await call(geode, 'POST', '/v1/accounts', {
-        owner: { name: 'Di' },
-        currency: 'EUR',
-      });
-      const accountId = opened.body.accountId as string;
-      const streamId = accountStreamId(accountId);
-      await call(geode, 'POST', `/v1/accounts/${accountId}/deposits`, { amount: '100' });
-      const euFeed = await eventually('eu events stamped', async () => {
-        const feed = await readOriginFeed(geode.database.url, 'eu-west-1', null);
-        return feed.length >= 2 ? feed : undefined;
-      });
-      await other.store.applyReplicated(euFeed);
+      const { accountId } = await fundedAccount(geode, other);
       await other.store.append(
-        streamId,
-        [
-          {
-            eventId: randomUUID(),
-            type: 'ledger.FundsWithdrawn',
-            schemaVersion: 1,
-            data: { accountId, amount: '80', at: new Date().toISOString() },
-          },
-        ],
+        accountStreamId(accountId),
+        [money(accountId, 'ledger.FundsWithdrawn', '80')],
         { expectedRevision: 2 },
       );
-      await stampAll(other.database.url, 'us-east-1', 1);
+      const otherFeed = await shipped(other, 'us-east-1', 1);
       await call(geode, 'POST', `/v1/accounts/${accountId}/withdrawals`, { amount: '70' });
-      await geode.app
-        .get<EventStore>(EVENT_STORE)
-        .applyReplicated(await readOriginFeed(other.database.url, 'us-east-1', null));
+      await geode.app.get<EventStore>(EVENT_STORE).applyReplicated(otherFeed);
 
       const merges = await eventually('merge with the fee', async () => {
         const read = await call(geode, 'GET', `/v1/accounts/${accountId}/merges`);
