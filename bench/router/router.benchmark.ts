@@ -20,9 +20,13 @@ const ROUTER_MAIN = join(ROOT, 'dist', 'apps', 'router', 'src', 'main.js');
 
 /** Keep-alive connections of the throughput runs; the latency runs use one. */
 const CONNECTIONS = 16;
+/**
+ * Run sizes. The warm-up (per subject: `warmUpSeconds` at 16 connections, then 1 s at 1) lets V8
+ * optimise the router's proxy path before anything is measured.
+ */
 const SIZES = {
-  quick: { rounds: 2, loadSeconds: 3, serialSeconds: 2 },
-  full: { rounds: 3, loadSeconds: 10, serialSeconds: 5 },
+  quick: { rounds: 2, loadSeconds: 3, serialSeconds: 2, warmUpSeconds: 2 },
+  full: { rounds: 3, loadSeconds: 10, serialSeconds: 5, warmUpSeconds: 5 },
 };
 
 type Subject = 'geode' | 'router' | 'nginx';
@@ -90,7 +94,8 @@ async function runRouterBenchmark(context: BenchmarkContext): Promise<BenchmarkR
     for (const subject of SUBJECTS) {
       signal.throwIfAborted();
       progress.note(`warming up ${subject}`);
-      await runWrk(`${urls[subject]}${path}`, CONNECTIONS, 1, signal);
+      await runWrk(`${urls[subject]}${path}`, CONNECTIONS, sizes.warmUpSeconds, signal);
+      await runWrk(`${urls[subject]}${path}`, 1, 1, signal);
     }
     const measured = new Map<Subject, Measured>(
       SUBJECTS.map((subject) => [subject, { load: [], serial: [] }]),
@@ -150,6 +155,10 @@ async function runRouterBenchmark(context: BenchmarkContext): Promise<BenchmarkR
         (row('nginx').p50MsOneConnection as number) - (row('geode').p50MsOneConnection as number),
         3,
       ),
+      nginxAddedP50MsLoaded: round(
+        (row('nginx').p50Ms as number) - (row('geode').p50Ms as number),
+        3,
+      ),
       routerOverNginxRequestsPerSec: round(
         row('router').requestsPerSec! / row('nginx').requestsPerSec!,
         3,
@@ -159,8 +168,12 @@ async function runRouterBenchmark(context: BenchmarkContext): Promise<BenchmarkR
         3,
       ),
     };
+    // The issue's p50 target holds at every concurrency level measured, not only the easy one.
     const verdicts = {
-      addedP50AtMost1Ms: targets.routerAddedP50MsOneConnection <= 1,
+      addedP50AtMost1Ms:
+        targets.routerAddedP50MsOneConnection <= 1 && targets.routerAddedP50MsLoaded <= 1,
+      addedP50AtMost1MsOneConnection: targets.routerAddedP50MsOneConnection <= 1,
+      addedP50AtMost1MsLoaded: targets.routerAddedP50MsLoaded <= 1,
       atLeastHalfOfNginx: targets.routerOverNginxRequestsPerSec >= 0.5,
     };
     return {
@@ -168,6 +181,9 @@ async function runRouterBenchmark(context: BenchmarkContext): Promise<BenchmarkR
       extra: {
         endpoint: 'GET /v1/accounts/:id/events',
         connections: CONNECTIONS,
+        concurrencyLevels: [CONNECTIONS, 1],
+        wrk: { threads: 1, headers: ['CF-IPCountry: DE'] },
+        sizes,
         targets,
         verdicts,
       },
@@ -280,15 +296,20 @@ function targetsTable(targets: Record<string, number>, verdicts: Record<string, 
     {
       figure: 'router adds at p50, 1 connection (target ≤ 1 ms)',
       value: `${targets.routerAddedP50MsOneConnection.toFixed(3)} ms`,
-      met: verdicts.addedP50AtMost1Ms,
+      met: verdicts.addedP50AtMost1MsOneConnection,
     },
     {
-      figure: `router adds at p50, ${CONNECTIONS} connections`,
+      figure: `router adds at p50, ${CONNECTIONS} connections (target ≤ 1 ms)`,
       value: `${targets.routerAddedP50MsLoaded.toFixed(3)} ms`,
+      met: verdicts.addedP50AtMost1MsLoaded,
     },
     {
       figure: 'nginx adds at p50, 1 connection',
       value: `${targets.nginxAddedP50MsOneConnection.toFixed(3)} ms`,
+    },
+    {
+      figure: `nginx adds at p50, ${CONNECTIONS} connections`,
+      value: `${targets.nginxAddedP50MsLoaded.toFixed(3)} ms`,
     },
     {
       figure: 'router / nginx req/s (target ≥ 0.5)',

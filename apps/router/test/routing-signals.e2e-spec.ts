@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { eventually } from '../../../libs/event-store/src/testing/eventually';
 import { answerJson, startFakeGeode, type FakeGeode } from './fake-geode';
 import { startRouter, type RunningRouter } from './router-fixture';
@@ -12,6 +14,8 @@ describe('what the router learns from geodes (stand-in geodes: lag and residency
   let router: RunningRouter;
   let release: (() => void) | undefined;
   let streamClosedEarly = false;
+  /** Times the stand-in geode had to wait for the router to take more of a large answer. */
+  let geodeWaits = 0;
 
   const handler = (region: string) => (request: FakeGeode['seen'][number], res: ServerResponse) => {
     if (request.url === '/v1/accounts/hinted/events')
@@ -24,6 +28,7 @@ describe('what the router learns from geodes (stand-in geodes: lag and residency
       res.once('close', () => (streamClosedEarly = !res.writableFinished));
       return;
     }
+    if (request.url === '/v1/large') return sendLarge(res, () => (geodeWaits += 1));
     answerJson(res, 200, { servedBy: region });
   };
 
@@ -116,4 +121,50 @@ describe('what the router learns from geodes (stand-in geodes: lag and residency
     expect(router.router.geodes.get('eu-west-1')!.health.snapshot().consecutiveFailures).toBe(0);
     expect(await regionFor('/v1/accounts/a/events')).toBe('eu-west-1');
   });
+
+  it('passes a large answer to a slow client whole, holding the geode back meanwhile', async () => {
+    const socket = connect(Number(new URL(router.url).port), '127.0.0.1');
+    socket.write('GET /v1/large HTTP/1.1\r\nHost: router.test\r\nConnection: close\r\n\r\n');
+    socket.pause(); // a client that does not read yet: the router's buffers fill up
+    await sleep(500);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.resume();
+    await new Promise((resolve) => socket.once('end', resolve));
+    const answer = Buffer.concat(received);
+    const headEnd = answer.indexOf('\r\n\r\n');
+    expect(answer.subarray(0, headEnd).toString()).toMatch(/^HTTP\/1\.1 200 /);
+    expect(answer.subarray(headEnd + 4).equals(largeBody())).toBe(true);
+    expect(geodeWaits).toBeGreaterThan(0);
+  });
 });
+
+const LARGE_BYTES = 16 * 1024 * 1024;
+let large: Buffer | undefined;
+function largeBody(): Buffer {
+  if (large === undefined) {
+    large = Buffer.allocUnsafe(LARGE_BYTES);
+    for (let index = 0; index < LARGE_BYTES; index++) large[index] = index % 251;
+  }
+  return large;
+}
+
+/** A 16 MiB answer with a Content-Length, written as fast as the reader takes it. */
+function sendLarge(res: ServerResponse, onWait: () => void): void {
+  const body = largeBody();
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length });
+  let offset = 0;
+  const writeMore = () => {
+    while (offset < body.length) {
+      const chunk = body.subarray(offset, offset + 64 * 1024);
+      offset += chunk.length;
+      if (!res.write(chunk)) {
+        onWait();
+        res.once('drain', writeMore);
+        return;
+      }
+    }
+    res.end();
+  };
+  writeMore();
+}

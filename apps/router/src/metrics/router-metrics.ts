@@ -5,24 +5,33 @@ export type FailoverReason = 'unreachable' | 'residency' | 'session';
 
 /**
  * The router's Prometheus metrics. Children for each geode are created once,
- * so the proxy path does no label lookups beyond a map read.
+ * so the proxy path does no label lookups beyond a map read; requests are
+ * counted in plain numbers and handed to prom-client when it is scraped.
  */
 export class RouterMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'region' | 'status'>;
   private readonly failovers: Counter<'from' | 'to' | 'reason'>;
   private readonly unroutable: Counter<'reason'>;
   private readonly upstreamSeconds: Histogram<'region'>;
   private readonly latencyByRegion = new Map<string, { observe(value: number): void }>();
-  private readonly requestCounters = new Map<string, { inc(): void }>();
+  /** Answers by region, then by status class (index 1–5 for 1xx–5xx). */
+  private readonly answers = new Map<string, number[]>();
 
   constructor(upstreams: readonly GeodeUpstream[], residencyEntries: () => number) {
     collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
+    const answers = this.answers;
+    new Counter({
       name: 'router_requests_total',
       help: 'Requests answered, by the geode that answered (none: the router itself) and status class',
       labelNames: ['region', 'status'],
       registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [region, byClass] of answers)
+          byClass.forEach((count, statusClass) => {
+            if (count > 0) this.inc({ region, status: `${statusClass}xx` }, count);
+          });
+      },
     });
     this.failovers = new Counter({
       name: 'router_failovers_total',
@@ -89,13 +98,12 @@ export class RouterMetrics {
   }
 
   answered(region: string, statusCode: number): void {
-    const key = `${region} ${statusCode}`;
-    let counter = this.requestCounters.get(key);
-    if (counter === undefined) {
-      counter = this.requests.labels(region, `${Math.floor(statusCode / 100)}xx`);
-      this.requestCounters.set(key, counter);
+    let byClass = this.answers.get(region);
+    if (byClass === undefined) {
+      byClass = [0, 0, 0, 0, 0, 0];
+      this.answers.set(region, byClass);
     }
-    counter.inc();
+    byClass[Math.min(5, Math.max(1, Math.floor(statusCode / 100)))] += 1;
   }
 
   upstreamLatency(region: string, seconds: number): void {

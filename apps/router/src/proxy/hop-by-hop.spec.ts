@@ -89,4 +89,16 @@ describe('clientResponseHeaders', () => {
       'geode-region': 'eu-west-1',
     });
   });
+
+  it("adds the request's correlation id unless the geode sent its own", () => {
+    const plain = { 'content-type': 'application/json', connection: 'keep-alive' };
+    expect(clientResponseHeaders(plain, 'eu-west-1', 'c-1')).toEqual({
+      'x-correlation-id': 'c-1',
+      'content-type': 'application/json',
+      'geode-region': 'eu-west-1',
+    });
+    expect(
+      clientResponseHeaders({ ...plain, 'x-correlation-id': 'from-geode' }, 'eu-west-1', 'c-1'),
+    ).toMatchObject({ 'x-correlation-id': 'from-geode' });
+  });
 });

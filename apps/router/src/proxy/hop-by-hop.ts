@@ -67,13 +67,24 @@ export function upstreamRequestHeaders(
   return out;
 }
 
-/** The response headers to send to the client: the geode's, minus hop-by-hop ones, plus `Geode-Region`. */
+/**
+ * The response headers to send to the client: the geode's, minus hop-by-hop
+ * ones, plus `Geode-Region` and the request's correlation id (the geode's own
+ * copy, when it sends one, wins).
+ */
 export function clientResponseHeaders(
   headers: IncomingHttpHeaders,
   region: string,
+  correlationId?: string,
 ): OutgoingHttpHeaders {
-  const named = headers.connection === undefined ? undefined : tokens(headers.connection);
-  const out: OutgoingHttpHeaders = {};
+  const connection = headers.connection;
+  // Geodes say `Connection: keep-alive`, which names no other header: skip the parse.
+  const named =
+    connection === undefined || connection === 'keep-alive' || connection === 'close'
+      ? undefined
+      : tokens(connection);
+  const out: OutgoingHttpHeaders =
+    correlationId === undefined ? {} : { 'x-correlation-id': correlationId };
   for (const name in headers) {
     if (HOP_BY_HOP.has(name) || named?.has(name)) continue;
     out[name] = headers[name];

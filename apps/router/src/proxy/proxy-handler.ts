@@ -12,6 +12,7 @@ import {
   RESIDENCY_HINT_HEADER,
   residencyFromProblem,
 } from '../routing/residency-hints';
+import { ClientDeparture } from './client-departure';
 import type { GeodeDirectory, GeodeUpstream } from './geode-upstream';
 import { clientResponseHeaders, upstreamRequestHeaders } from './hop-by-hop';
 import type { HeldAnswer } from './held-answer';
@@ -57,7 +58,7 @@ export class ProxyHandler {
     let allowed =
       target.accountId === undefined ? undefined : this.residency.allowedRegions(target.accountId);
     let upstream = this.geodes.candidates(order, allowed)[0];
-    if (upstream === undefined) return this.unroutable(res, allowed);
+    if (upstream === undefined) return this.unroutable(request, allowed);
 
     const body = hasBody(req)
       ? new ReplayableBody(req, this.settings.maxReplayBodyBytes)
@@ -73,10 +74,7 @@ export class ProxyHandler {
       host: req.headers.host,
       correlationId: request.correlationId,
     });
-    const clientGone = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) clientGone.abort();
-    });
+    const client = new ClientDeparture(res);
 
     const tried = new Set<GeodeUpstream>();
     let resentUnanswered = false;
@@ -84,7 +82,7 @@ export class ProxyHandler {
     const sessionDeadline = performance.now() + this.settings.session.retryBudgetMs;
     for (;;) {
       tried.add(upstream);
-      const outcome = await this.attempt(upstream, request, headers, body, clientGone.signal);
+      const outcome = await this.attempt(upstream, request, headers, body, client);
       if (outcome.kind === 'answered') return;
       if (outcome.kind === 'broken') {
         this.logger.warn(
@@ -95,11 +93,11 @@ export class ProxyHandler {
         res.destroy();
         return;
       }
-      if (clientGone.signal.aborted) return;
+      if (client.gone) return;
       if (outcome.kind === 'unsendable') {
         this.metrics.answered('none', 400);
-        return sendProblem(
-          res,
+        return this.answerProblem(
+          request,
           400,
           'malformed-request',
           `the request cannot be forwarded: ${outcome.error.message}`,
@@ -120,8 +118,8 @@ export class ProxyHandler {
           const timedOut =
             /timeout/i.test(outcome.error.name) || /timeout/i.test(outcome.error.message);
           this.metrics.answered('none', timedOut ? 504 : 502);
-          return sendProblem(
-            res,
+          return this.answerProblem(
+            request,
             timedOut ? 504 : 502,
             timedOut ? 'geode-timeout' : 'geode-unreachable',
             `geode ${upstream.region} did not answer (${outcome.error.message})`,
@@ -136,7 +134,7 @@ export class ProxyHandler {
           this.residency.learn(residency.accountId, residency.allowedRegions);
           allowed = intersect(allowed, residency.allowedRegions);
           if (this.geodes.candidates(order, allowed).length === 0)
-            return this.unroutable(res, allowed);
+            return this.unroutable(request, allowed);
           if (resendable) next = this.untried(order, allowed, tried);
         } else if (
           problem?.type === 'session-not-satisfied' &&
@@ -149,8 +147,8 @@ export class ProxyHandler {
             const waitMs = this.settings.session.retryWaitMs;
             if (next === undefined && performance.now() + waitMs < sessionDeadline) {
               // Every candidate was asked: give replication a moment, then ask again from the closest.
-              await sleep(waitMs, undefined, { signal: clientGone.signal }).catch(() => undefined);
-              if (clientGone.signal.aborted) return;
+              await sleep(waitMs, undefined, { signal: client.signal }).catch(() => undefined);
+              if (client.gone) return;
               tried.clear();
               next = this.geodes.candidates(order, allowed)[0];
             }
@@ -158,9 +156,9 @@ export class ProxyHandler {
           }
         } else {
           // Any other 409 problem is the geode's answer to give.
-          return this.passOn(res, upstream, outcome.answer);
+          return this.passOn(request, upstream, outcome.answer);
         }
-        if (next === undefined) return this.passOn(res, upstream, outcome.answer);
+        if (next === undefined) return this.passOn(request, upstream, outcome.answer);
       }
       this.metrics.failover(upstream.region, next.region, reason);
       this.logger.debug(
@@ -176,7 +174,7 @@ export class ProxyHandler {
     request: ProxyRequest,
     headers: string[],
     body: ReplayableBody | undefined,
-    signal: AbortSignal,
+    client: ClientDeparture,
   ): Promise<AttemptOutcome> {
     const started = performance.now();
     return attemptOn(upstream, {
@@ -185,7 +183,8 @@ export class ProxyHandler {
       headers,
       body: body === undefined ? null : body.stream(),
       res: request.res,
-      signal,
+      correlationId: request.correlationId,
+      client,
       onAnswer: (statusCode, answerHeaders) => {
         this.metrics.upstreamLatency(upstream.region, (performance.now() - started) / 1000);
         this.metrics.answered(upstream.region, statusCode);
@@ -206,22 +205,23 @@ export class ProxyHandler {
   }
 
   /** A held refusal goes to the client as the geode wrote it. */
-  private passOn(res: ServerResponse, upstream: GeodeUpstream, answer: HeldAnswer): void {
+  private passOn(request: ProxyRequest, upstream: GeodeUpstream, answer: HeldAnswer): void {
+    const { res } = request;
     this.metrics.answered(upstream.region, answer.statusCode);
     upstream.health.requestSucceeded();
     const body = answer.body;
-    const headers = clientResponseHeaders(answer.headers, upstream.region);
+    const headers = clientResponseHeaders(answer.headers, upstream.region, request.correlationId);
     headers['content-length'] = body.length;
     res.writeHead(answer.statusCode, headers);
     res.end(res.req.method === 'HEAD' ? undefined : body);
   }
 
-  private unroutable(res: ServerResponse, allowed: readonly string[] | undefined): void {
+  private unroutable(request: ProxyRequest, allowed: readonly string[] | undefined): void {
     this.metrics.answered('none', 503);
     if (allowed !== undefined) {
       this.metrics.unroutableRequest('no-allowed-region');
-      return sendProblem(
-        res,
+      return this.answerProblem(
+        request,
         503,
         'no-allowed-region',
         `no geode allowed to serve this account is available (allowed: ${allowed.join(', ') || 'none'})`,
@@ -229,7 +229,19 @@ export class ProxyHandler {
       );
     }
     this.metrics.unroutableRequest('no-routable-geode');
-    sendProblem(res, 503, 'no-routable-geode', 'no geode is available');
+    this.answerProblem(request, 503, 'no-routable-geode', 'no geode is available');
+  }
+
+  /** The router's own answer to a proxied request, with the request's correlation id. */
+  private answerProblem(
+    request: ProxyRequest,
+    status: number,
+    type: string,
+    detail: string,
+    extensions?: Record<string, unknown>,
+  ): void {
+    if (!request.res.headersSent) request.res.setHeader('x-correlation-id', request.correlationId);
+    sendProblem(request.res, status, type, detail, extensions);
   }
 
   private passiveFailure(upstream: GeodeUpstream, error: string): void {

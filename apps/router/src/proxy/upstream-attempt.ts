@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import type { ClientDeparture } from './client-departure';
 import { clientResponseHeaders } from './hop-by-hop';
 import { HeldAnswer, isProblemAnswer } from './held-answer';
 import type { GeodeUpstream } from './geode-upstream';
@@ -30,8 +31,10 @@ export interface AttemptRequest {
   headers: string[];
   body: Readable | null;
   res: ServerResponse;
-  /** Aborted when the client goes away. */
-  signal: AbortSignal;
+  /** The request's correlation id, on the answer unless the geode sends its own. */
+  correlationId: string;
+  /** Tells when the client goes away. */
+  client: ClientDeparture;
   /** Told of the answer's status and headers before they are passed on. */
   onAnswer(statusCode: number, headers: IncomingHttpHeaders): void;
 }
@@ -47,26 +50,31 @@ export function attemptOn(
   request: AttemptRequest,
 ): Promise<AttemptOutcome> {
   return new Promise((resolve) => {
-    const { res, signal } = request;
+    const { res, client } = request;
     let controller: Dispatcher.DispatchController | undefined;
     let held: HeldAnswer | undefined;
     let streaming = false;
+    let awaitingDrain = false;
+    /** Body bytes still to come when the geode said how many (`Content-Length`), else NaN. */
+    let bodyBytesLeft = NaN;
     let settled = false;
     const settle = (outcome: AttemptOutcome) => {
       if (settled) return;
       settled = true;
-      signal.removeEventListener('abort', onClientGone);
-      if (streaming) res.removeListener('drain', onDrain);
+      client.notify(undefined);
+      if (awaitingDrain) res.removeListener('drain', onDrain);
       resolve(outcome);
     };
-    const onClientGone = () => controller?.abort(new Error('the client closed the connection'));
-    const onDrain = () => controller?.resume();
-    signal.addEventListener('abort', onClientGone, { once: true });
+    const onDrain = () => {
+      awaitingDrain = false;
+      controller?.resume();
+    };
+    client.notify(() => controller?.abort(new Error('the client closed the connection')));
 
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
-        if (signal.aborted) started.abort(new Error('the client closed the connection'));
+        if (client.gone) started.abort(new Error('the client closed the connection'));
       },
       onResponseStart(_controller, statusCode, headers) {
         if (statusCode < 200) return; // 1xx: informational, not the answer
@@ -76,24 +84,38 @@ export function attemptOn(
           return;
         }
         request.onAnswer(statusCode, incoming);
-        res.writeHead(statusCode, clientResponseHeaders(incoming, upstream.region));
+        res.writeHead(
+          statusCode,
+          clientResponseHeaders(incoming, upstream.region, request.correlationId),
+        );
         streaming = true;
-        res.on('drain', onDrain);
+        bodyBytesLeft = Number(incoming['content-length']);
       },
       onResponseData(active, chunk) {
         if (held !== undefined) {
           if (!held.add(chunk)) active.abort(new Error('the geode sent an oversized refusal'));
           return;
         }
-        if (!res.write(chunk)) active.pause();
+        bodyBytesLeft -= chunk.length;
+        // The last chunk goes out with the end of the answer: one write, not a write and a flush.
+        if (bodyBytesLeft === 0) {
+          res.end(chunk);
+          return;
+        }
+        // The client reads slower than the geode sends: hold the geode until it catches up.
+        if (!res.write(chunk) && !awaitingDrain) {
+          awaitingDrain = true;
+          active.pause();
+          res.once('drain', onDrain);
+        }
       },
       onResponseEnd() {
         if (held !== undefined) return settle({ kind: 'refused', answer: held });
-        res.end();
+        if (!res.writableEnded) res.end();
         settle({ kind: 'answered', statusCode: res.statusCode });
       },
       onResponseError(_controller, error) {
-        if (signal.aborted) return settle({ kind: 'answered', statusCode: 499 });
+        if (client.gone) return settle({ kind: 'answered', statusCode: 499 });
         if (streaming) return settle({ kind: 'broken', error });
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && UNSENDABLE.has(code))
