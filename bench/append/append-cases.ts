@@ -6,6 +6,13 @@ export interface WriteCase {
   eventsPerAppend: number;
   /** `hot` only: the streams the writers share (writer i → stream i mod streams). */
   streams?: number;
+  /**
+   * Appends per second over all writers (paced: an append waits for its slot,
+   * and the wait is not in its latency); unset: as fast as they can.
+   */
+  ratePerSec?: number;
+  /** The subjects that run the case (unset: all). */
+  subjects?: readonly string[];
 }
 
 /** Reads the whole log that the write cases left, from the start, page by page. */
@@ -30,6 +37,16 @@ export const APPEND_CASES: readonly AppendCase[] = [
   { name: 'batch100-8w', kind: 'distinct', writers: 8, eventsPerAppend: 100 },
   { name: 'batch100-32w', kind: 'distinct', writers: 32, eventsPerAppend: 100 },
   { name: 'hot-32w', kind: 'hot', writers: 32, eventsPerAppend: 1, streams: 4 },
+  // Stamping lag at a steady, low rate, which replication lag is made of:
+  // throughput is the pace, so only geode runs it.
+  {
+    name: 'paced-1k',
+    kind: 'distinct',
+    writers: 8,
+    eventsPerAppend: 1,
+    ratePerSec: 1_000,
+    subjects: ['geode'],
+  },
   { name: 'readall', kind: 'readall', pageSize: 1000 },
 ];
 

@@ -59,6 +59,9 @@ async function runWriters(
   const lastSeen = new Array<number>(writeCase.writers).fill(0);
   let retries = 0;
   let abandoned = 0;
+  const paced = writeCase.ratePerSec === undefined ? undefined : new Pacer(writeCase.ratePerSec);
+  /** Paced: append latency without the wait for a slot. */
+  const pacedLatency = new LatencyRecorder();
 
   const appendOnce = async (writer: number): Promise<number> => {
     const streamId = streamOf(writer);
@@ -67,10 +70,13 @@ async function runWriters(
       writer,
       streamId.slice('bench-'.length),
     );
+    if (paced) await paced.nextSlot();
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       const expected = lastSeen[writer];
       const outcome = await target.append(streamId, events, expected);
       if (outcome.committed) {
+        if (paced) pacedLatency.record(performance.now() - started);
         if (outcome.revision !== expected + events.length) {
           throw new Error(
             `${streamId}: appended ${events.length} event(s) at revision ${expected}, ` +
@@ -100,7 +106,7 @@ async function runWriters(
     durationMs,
     operation: (writer) => appendOnce(writer),
   });
-  const latency = result.latency.summary();
+  const latency = (paced ? pacedLatency : result.latency).summary();
   return {
     wallMs: result.wallMs,
     events: result.items,
@@ -181,4 +187,18 @@ async function countDelivery(
     for (const eventId of page) seen.add(eventId);
   }
   return { delivered, distinct: seen.size };
+}
+
+/** Hands out start times `1000 / ratePerSec` ms apart, over all writers. */
+class Pacer {
+  private next = performance.now();
+
+  constructor(private readonly ratePerSec: number) {}
+
+  async nextSlot(): Promise<void> {
+    const slot = Math.max(this.next, performance.now());
+    this.next = slot + 1000 / this.ratePerSec;
+    const wait = slot - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }

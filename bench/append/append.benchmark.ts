@@ -85,6 +85,8 @@ async function runAppendBenchmark(context: BenchmarkContext): Promise<BenchmarkR
       for (const subject of rotated(APPEND_SUBJECTS, caseIndex)) {
         const state = subjects.get(subject);
         if (!state) continue;
+        if (appendCase.kind !== 'readall' && appendCase.subjects?.includes(subject) === false)
+          continue;
         signal.throwIfAborted();
         if (!checkpointRefused && !(await postgres.checkpoint())) {
           checkpointRefused = true;
@@ -234,8 +236,9 @@ function plan(appendCase: AppendCase, sizes: AppendSizes): string {
   }
   const streams =
     appendCase.kind === 'hot' ? `${appendCase.streams} shared streams` : 'a stream each';
+  const pace = appendCase.ratePerSec ? `, ${appendCase.ratePerSec} appends/s in all` : '';
   return (
-    `${appendCase.writers} writer(s), ${appendCase.eventsPerAppend} event(s) per append, ${streams}; ` +
+    `${appendCase.writers} writer(s), ${appendCase.eventsPerAppend} event(s) per append, ${streams}${pace}; ` +
     `warm-up ${sizes.warmupMs / 1000} s, measuring ${sizes.measureMs / 1000} s`
   );
 }

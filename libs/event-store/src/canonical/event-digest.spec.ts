@@ -158,6 +158,11 @@ describe('eventDigest', () => {
     ['a missing hlc', (e) => delete e.hlc, '$.hlc'],
     ['a negative hlc counter', (e) => (e.hlc = { wallMs: 1, logical: -1 }), '$.hlc.logical'],
     ['a non-integer dependency', (e) => (e.deps = { 'us-east-1': 0.5 }), '$.deps["us-east-1"]'],
+    [
+      'a "__proto__" dependency (an own member, as JSON.parse makes it)',
+      (e) => (e.deps = JSON.parse('{"__proto__":1,"us-east-1":1}') as Record<string, number>),
+      '$.deps["__proto__"]',
+    ],
     ['a region that is not a string', (e) => (e.residency = ['eu', 7]), '$.residency[1]'],
     ['a residency that is not an array', (e) => (e.residency = 'eu'), '$.residency'],
   ])('refuses %s, naming the field', (_label, spoil, path) => {

@@ -162,6 +162,11 @@ function integerAt(value: unknown, path: string): number {
 function versionVectorAt(value: unknown, path: string): VersionVector {
   const vector: VersionVector = {};
   for (const [region, n] of Object.entries(objectAt(value, path))) {
+    // Assigning "__proto__" sets the prototype instead of a member: the entry
+    // would vanish from the digest while the stored deps kept it.
+    if (region === '__proto__') {
+      throw new CanonicalEncodingError(`${path}["__proto__"]`, 'a region cannot be "__proto__"');
+    }
     vector[region] = integerAt(n, `${path}[${JSON.stringify(region)}]`);
   }
   return vector;

@@ -134,7 +134,11 @@ interface Pending {
   reject(error: unknown): void;
 }
 
-const MAX_BATCH = 64; // bounds one transaction, and so how long it holds its stream locks
+// Bound one transaction, and so how long it holds its stream locks and holds
+// back the log horizon (every reader, the sequencer too, waits for the oldest
+// running append: ADR 0010 §6). A request bigger than the event bound goes alone.
+const MAX_BATCH = 64;
+const MAX_BATCH_EVENTS = 1_000;
 const DEADLOCK_RETRIES = 5;
 
 /**
@@ -163,7 +167,7 @@ export class AppendBatcher {
 
   private drain(): void {
     while (this.inFlight < this.maxConcurrentBatches && this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const batch = this.queue.splice(0, batchLength(this.queue));
       this.inFlight += 1;
       void this.write(batch).finally(() => {
         this.inFlight -= 1;
@@ -201,4 +205,16 @@ export class AppendBatcher {
       }
     }
   }
+}
+
+/** How many queued appends the next batch takes: at least one, within both bounds. */
+function batchLength(queue: readonly Pending[]): number {
+  let events = queue[0].request.events.length;
+  let length = 1;
+  while (length < Math.min(queue.length, MAX_BATCH)) {
+    events += queue[length].request.events.length;
+    if (events > MAX_BATCH_EVENTS) break;
+    length += 1;
+  }
+  return length;
 }

@@ -3,7 +3,7 @@ import { chainHash, eventDigest } from '../canonical';
 import { categoryOf } from '../event-envelope';
 import { ReplicationRefused } from '../errors';
 import type { ApplyReplicatedResult, RedactedMarker, ReplicatedEvent } from '../event-store.port';
-import { assertRegion, assertStreamId } from '../validation';
+import { assertRegion, assertStreamId, assertVersionVector } from '../validation';
 
 type Entry = ReplicatedEvent | RedactedMarker;
 const HEX32 = /^[0-9a-f]{64}$/;
@@ -153,6 +153,15 @@ function checkShape(entry: Entry): void {
   assertStreamId(entry.streamId);
   if (!isMarker(entry) && entry.dot?.region !== origin.region) {
     throw new ReplicationRefused(origin.region, seq, 'dot region differs from origin region');
+  }
+  if (!isMarker(entry)) {
+    // Deps are stored as sent: each key must be a region (not "__proto__",
+    // which a JavaScript object would drop from the digest).
+    try {
+      assertVersionVector(entry.deps, 'deps');
+    } catch (error) {
+      throw new ReplicationRefused(origin.region, seq, (error as Error).message);
+    }
   }
 }
 

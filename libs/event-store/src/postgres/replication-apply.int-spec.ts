@@ -1,6 +1,6 @@
 import { chainHash, eventDigest, GENESIS_HASH } from '../canonical';
 import { ReplicationRefused } from '../errors';
-import type { StoredEvent } from '../event-envelope';
+import type { StoredEvent, VersionVector } from '../event-envelope';
 import type { RedactedMarker, ReplicatedEvent } from '../event-store.port';
 import { readOriginFeed, stampAll } from '../testing/origin-feed';
 import {
@@ -407,6 +407,12 @@ describe('PostgreSQL event store: a replicated batch with one forged entry is re
         e.digest = eventDigest(e);
         e.origin.hash = chainHash(previousHash, e.digest);
       },
+    ],
+    [
+      'a "__proto__" dependency beside the genuine ones, digest and hash of the genuine entry',
+      /deps key "__proto__"/,
+      // JSON.parse makes "__proto__" an own member, as a peer's JSON does.
+      (e) => void (e.deps = Object.assign(JSON.parse('{"__proto__":7}') as VersionVector, e.deps)),
     ],
   ];
 

@@ -62,8 +62,13 @@ interface LegacyRow {
 
 const CHECKPOINT = 'sequencer';
 const IDLE_RECHECK_MS = 1_000;
-/** Under steady load, wait this long after a partial batch so the next one is worth a transaction. */
-const GATHER_MS = 10;
+/**
+ * Under steady load, wait this long after a partial batch so the next one is
+ * worth a transaction. Short: at low rates it is most of the stamping lag that
+ * replication waits on (10 ms gave ~7 ms p50 at ~1,000 events/s; ADR 0010 §6),
+ * and at high rates batches are big enough that it is skipped.
+ */
+const GATHER_MS = 2;
 /** A batch at least this big means stamping is busy: the next one starts without gathering. */
 const BUSY_BATCH = 250;
 const BLOCKED_BACKOFF_MS = [1, 2, 5, 10, 20, 50];
