@@ -11,6 +11,7 @@ import type { Progress } from '../harness/progress';
 import { formatCount, formatFixed, renderTable, type Column } from '../harness/table-printer';
 import { LinkProxy } from '../../apps/cli/src/world/link-proxy';
 import { ServiceProcess } from '../router/service-process';
+import { RegionCpuSampler, type CpuWindow } from './region-cpu';
 
 /** The repository: this file runs as dist/bench/replication/replication.benchmark.js. */
 const ROOT = join(__dirname, '..', '..', '..');
@@ -18,7 +19,16 @@ const GEODE_MAIN = join(ROOT, 'dist', 'apps', 'geode', 'src', 'main.js');
 const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'] as const;
 /** Offered load, events (deposits) per second over all geodes; BENCH.md's cases use 1,000. */
 const RATE = Number(process.env.GEODE_BENCH_REPLICATION_RATE ?? 1_000);
-const ACCOUNTS_PER_GEODE = 50;
+/**
+ * Deposits go round robin over this many accounts per geode. A deposit reads
+ * and folds its whole account stream, so with few accounts the streams grow
+ * through the run (50 accounts: ~1,400 events each by the end of a full run's
+ * partition) and the write path's CPU, not replication, comes to dominate
+ * every geode. With 500, a full run ends near 130 events per stream.
+ */
+const ACCOUNTS_PER_GEODE = 500;
+/** Accounts opened at once per geode while setting up. */
+const OPENING_CONCURRENCY = 25;
 /** One-way delay on every link of `wan50-1000eps`, each direction. */
 const WAN_ONE_WAY_MS = 50;
 const SIZES = {
@@ -85,6 +95,10 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
         GEODE_PEER_KEYS: keys.get(region)!,
         GEODE_REPLICATION_HEARTBEAT_MS: '1000',
         GEODE_REPLICATION_RETRY_MAX_MS: '1000',
+        // Where the geodes write V8 CPU profiles, when asked (to see where a region's CPU goes).
+        ...(process.env.GEODE_BENCH_CPU_PROF && {
+          NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.GEODE_BENCH_CPU_PROF}`,
+        }),
       },
     });
   }
@@ -92,9 +106,12 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
     progress.note('starting three geodes');
     await Promise.all(geodes.map((geode) => start(geode)));
     for (const geode of geodes) {
-      geode.accounts = await Promise.all(
-        Array.from({ length: ACCOUNTS_PER_GEODE }, () => openAccount(geode)),
-      );
+      for (let opened = 0; opened < ACCOUNTS_PER_GEODE; opened += OPENING_CONCURRENCY) {
+        const batch = Math.min(OPENING_CONCURRENCY, ACCOUNTS_PER_GEODE - opened);
+        geode.accounts.push(
+          ...(await Promise.all(Array.from({ length: batch }, () => openAccount(geode)))),
+        );
+      }
     }
     await converged(geodes, 60_000);
 
@@ -135,8 +152,10 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
     progress.note(`starting ${behind.region}: ${formatCount(missing)} entries to catch up on`);
     await start(behind);
     const started = performance.now();
-    await converged(geodes, 300_000);
+    const catchupCpu = await sampleCpu(geodes);
+    await caughtUp(behind, target, 300_000);
     const seconds = (performance.now() - started) / 1000;
+    const catchupCpuWindow = await catchupCpu.stop();
     const catchup: BenchRow = {
       case: 'catchup-60s',
       subject: 'geode',
@@ -144,8 +163,11 @@ async function runReplicationBenchmark(context: BenchmarkContext): Promise<Bench
       entries: missing,
       seconds: round(seconds, 2),
       partitionSeconds: sizes.partitionSeconds,
+      ...cpuFigures(catchupCpuWindow),
     };
-    progress.note(`catch-up: ${formatCount(missing)} entries in ${seconds.toFixed(2)} s`);
+    progress.note(
+      `catch-up: ${formatCount(missing)} entries in ${seconds.toFixed(2)} s; ${cpuNote(catchupCpuWindow)}`,
+    );
 
     // wan50-1000eps
     signal.throwIfAborted();
@@ -208,14 +230,16 @@ async function measureLag(
   const windowStart = await serverNowMs(geodes[0]);
   const metricsBefore = await wireFigures(geodes);
   progress.note(`${name}: measuring ${sizes.steadySeconds} s at ${RATE} ev/s`);
+  const cpu = await sampleCpu(geodes);
   const load = await steadyLoad(writers, geodes, RATE, sizes.steadySeconds, signal);
+  const cpuWindow = await cpu.stop();
   if (load.failed)
     failures.push(
       `${name}: ${load.failed} of ${load.sent} writes failed ${JSON.stringify(load.statuses)}`,
     );
   await converged(geodes, 120_000);
   const { total: lag, shipping } = await applyLags(geodes, windowStart);
-  const wire = windowFigures(metricsBefore, await wireFigures(geodes));
+  const wire = windowFigures(metricsBefore, await wireFigures(geodes), cpuWindow.seconds);
   const ms = (value: number | null, decimals = 2) =>
     value === null ? null : round(value, decimals);
   const row: BenchRow = {
@@ -235,7 +259,11 @@ async function measureLag(
     receiveMeanMs: wire.receiveMeanMs,
     applyWaitMeanMs: wire.applyWaitMeanMs,
     applyMeanMs: wire.applyMeanMs,
+    feedReadMeanMs: wire.feedReadMeanMs,
+    eventLoopLagMeanMs: wire.eventLoopLagMeanMs,
+    acksPerSec: wire.acksPerSec,
     bytesPerEvent: wire.bytesPerEvent,
+    ...cpuFigures(cpuWindow),
     peakRssMb: Math.max(
       ...(await Promise.all(geodes.map((g) => g.process!.peakRssMb()))).map((mb) => mb ?? 0),
     ),
@@ -244,9 +272,49 @@ async function measureLag(
     `${name}: ${row.eventsPerSec} ev/s, lag p50 ${formatFixed(lag.p50Ms, 2)} ms, p99 ${formatFixed(lag.p99Ms, 2)} ms ` +
       `(shipping p50 ${formatFixed(shipping.p50Ms, 2)} ms, p99 ${formatFixed(shipping.p99Ms, 2)} ms); ` +
       `means: append→stamp ${wire.stampMeanMs} ms, decided→sent ${wire.sendMeanMs} ms, decided→received ${wire.receiveMeanMs} ms, ` +
-      `received→apply start ${wire.applyWaitMeanMs} ms, apply ${wire.applyMeanMs} ms`,
+      `received→apply start ${wire.applyWaitMeanMs} ms, apply ${wire.applyMeanMs} ms, ` +
+      `feed read round ${wire.feedReadMeanMs} ms, event loop lag ${wire.eventLoopLagMeanMs} ms, ` +
+      `${wire.acksPerSec} acks/s; ${cpuNote(cpuWindow)}`,
   );
   return row;
+}
+
+function sampleCpu(geodes: Geode[]): Promise<RegionCpuSampler> {
+  return RegionCpuSampler.start(
+    geodes.map((geode) => ({
+      region: geode.region,
+      databaseUrl: geode.databaseUrl,
+      pid: geode.process!.pid,
+    })),
+  );
+}
+
+/**
+ * CPU per region (% of one core over the window): its geode process and its
+ * database's PostgreSQL backends, measured from /proc/<pid>/stat of each
+ * (geodes run as processes of their own). `cpuPercent` is the mean per region.
+ */
+function cpuFigures(window: CpuWindow): Omit<BenchRow, 'case' | 'subject'> {
+  const perRegion = window.regions.map((region) => ({
+    region: region.region,
+    geodePercent: region.geodePercent,
+    postgresPercent: region.postgresPercent,
+    totalPercent: round(region.geodePercent + region.postgresPercent, 1),
+  }));
+  const total = perRegion.reduce((sum, region) => sum + region.totalPercent, 0);
+  return {
+    cpuPercent: round(total / perRegion.length, 1),
+    cpuPerRegion: perRegion,
+    postgresSharedCpuPercent: window.postgresSharedPercent,
+    backendWaits: Object.fromEntries(window.regions.map((region) => [region.region, region.waits])),
+  };
+}
+
+function cpuNote(window: CpuWindow): string {
+  const parts = window.regions.map(
+    (region) => `${region.region} geode ${region.geodePercent}% + pg ${region.postgresPercent}%`,
+  );
+  return `CPU per region: ${parts.join(', ')}; pg shared ${window.postgresSharedPercent}%`;
 }
 
 async function start(geode: Geode): Promise<void> {
@@ -372,6 +440,37 @@ async function converged(geodes: Geode[], timeoutMs: number): Promise<void> {
 }
 
 /**
+ * Waits until `geode` holds `target` of every origin. Only its knowledge is
+ * looked at, on one connection, every 10 ms: counting every geode's events as
+ * `converged` does would load the machine whose catch-up is being measured.
+ */
+async function caughtUp(
+  geode: Geode,
+  target: Record<string, number>,
+  timeoutMs: number,
+): Promise<void> {
+  const client = new Client({ connectionString: geode.databaseUrl });
+  await client.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ origin_region: string; seq: string }>(
+        'SELECT origin_region, seq FROM geode_knowledge',
+      );
+      const held = Object.fromEntries(rows.map((row) => [row.origin_region, Number(row.seq)]));
+      if (Object.entries(target).every(([origin, seq]) => (held[origin] ?? 0) >= seq)) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `${geode.region} did not catch up within ${timeoutMs} ms: ${JSON.stringify(held)}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
  * Per (event, receiving geode), for events recorded after `sinceMs`: `total`
  * is applied there − recorded (appended) in its origin; `shipping` is applied
  * there − stamped in its origin (the replication layer's own part: feed,
@@ -421,6 +520,11 @@ const COUNTERS = {
   waitCount: 'geode_replication_apply_wait_seconds_count',
   applySum: 'geode_replication_apply_duration_seconds_sum',
   applyCount: 'geode_replication_apply_duration_seconds_count',
+  feedReadSum: 'geode_replication_feed_read_seconds_sum',
+  feedReadCount: 'geode_replication_feed_read_seconds_count',
+  acks: 'geode_replication_acks_sent_total{',
+  // prom-client's event loop delay: the mean since the previous scrape (it resets on each).
+  eventLoopLag: 'nodejs_eventloop_lag_mean_seconds{',
 } as const;
 type WireCounters = Record<keyof typeof COUNTERS, number>;
 
@@ -437,10 +541,16 @@ interface LagParts {
   applyWaitMeanMs: number;
   /** One apply (validation and its statement). */
   applyMeanMs: number;
+  /** One feed round's store reads (knowledge and pages), pool wait included. */
+  feedReadMeanMs: number;
+  /** Acknowledgements (`POST /replication/v1/ack`) delivered per second, all geodes. */
+  acksPerSec: number;
+  /** The geodes' event loop delay over the window, mean of the three. */
+  eventLoopLagMeanMs: number;
 }
 
 /** The counters' growth between two reads (processes restarted in between start again from 0). */
-function windowFigures(before: WireCounters, after: WireCounters): LagParts {
+function windowFigures(before: WireCounters, after: WireCounters, seconds: number): LagParts {
   const grown = (key: keyof WireCounters) =>
     after[key] >= before[key] ? after[key] - before[key] : after[key];
   const meanMs = (sum: keyof WireCounters, count: keyof WireCounters) =>
@@ -452,6 +562,10 @@ function windowFigures(before: WireCounters, after: WireCounters): LagParts {
     receiveMeanMs: meanMs('receiveSum', 'receiveCount'),
     applyWaitMeanMs: meanMs('waitSum', 'waitCount'),
     applyMeanMs: meanMs('applySum', 'applyCount'),
+    feedReadMeanMs: meanMs('feedReadSum', 'feedReadCount'),
+    acksPerSec: Math.round(grown('acks') / seconds),
+    // A gauge summed over the geodes at the end of the window (the scrape before it reset it).
+    eventLoopLagMeanMs: round((after.eventLoopLag / 3) * 1000, 2),
   };
 }
 

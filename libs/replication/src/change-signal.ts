@@ -20,7 +20,9 @@ export interface ChangeSignalLog {
  */
 export class ChangeSignal {
   private changes = 0;
-  private waiters = new Set<() => void>();
+  /** Changes that may have grown this region's own log (stamps, reconnects, stop). */
+  private ownChanges = 0;
+  private waiters = new Set<{ own: boolean; done: () => void }>();
   private client?: Client;
   private stopped = false;
   private connecting?: Promise<void>;
@@ -37,6 +39,11 @@ export class ChangeSignal {
     return this.changes;
   }
 
+  /** Like `version`, but moved only by what may have grown this region's own log. */
+  get ownVersion(): number {
+    return this.ownChanges;
+  }
+
   get listening(): boolean {
     return this.client !== undefined;
   }
@@ -50,7 +57,7 @@ export class ChangeSignal {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.notify();
+    this.notify(true);
     await this.client?.end().catch(() => undefined);
     this.client = undefined;
   }
@@ -63,7 +70,7 @@ export class ChangeSignal {
    * At most one is in flight; announcements meanwhile fold into the next.
    */
   announceReplicated(): void {
-    this.notify();
+    this.notify(false);
     if (this.announcing) {
       this.announceAgain = true;
       return;
@@ -82,24 +89,42 @@ export class ChangeSignal {
 
   /** Resolves when `version` has moved past `seen`, after `timeoutMs`, or on abort. */
   wait(seen: number, timeoutMs: number, abort?: AbortSignal): Promise<void> {
-    if (this.changes !== seen || this.stopped || abort?.aborted) return Promise.resolve();
+    return this.waitFor(false, seen, timeoutMs, abort);
+  }
+
+  /**
+   * Resolves when `ownVersion` has moved past `seen`, after `timeoutMs`, or on
+   * abort: for a feed that relays nothing, entries applied from peers are no news.
+   */
+  waitForOwn(seen: number, timeoutMs: number, abort?: AbortSignal): Promise<void> {
+    return this.waitFor(true, seen, timeoutMs, abort);
+  }
+
+  private waitFor(own: boolean, seen: number, timeoutMs: number, abort?: AbortSignal) {
+    const current = own ? this.ownChanges : this.changes;
+    if (current !== seen || this.stopped || abort?.aborted) return Promise.resolve();
     const limit = this.client ? timeoutMs : Math.min(timeoutMs, this.fallbackMs);
     return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.waiters.delete(done);
-        abort?.removeEventListener('abort', done);
-        resolve();
+      const waiter = {
+        own,
+        done: () => {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+          abort?.removeEventListener('abort', waiter.done);
+          resolve();
+        },
       };
-      const timer = setTimeout(done, limit);
-      this.waiters.add(done);
-      abort?.addEventListener('abort', done, { once: true });
+      const timer = setTimeout(waiter.done, limit);
+      this.waiters.add(waiter);
+      abort?.addEventListener('abort', waiter.done, { once: true });
     });
   }
 
-  private notify(): void {
+  /** `own`: this region's log may have grown (a stamp); otherwise only other origins did. */
+  private notify(own: boolean): void {
     this.changes += 1;
-    for (const waiter of [...this.waiters]) waiter();
+    if (own) this.ownChanges += 1;
+    for (const waiter of [...this.waiters]) if (own || !waiter.own) waiter.done();
   }
 
   private async connect(): Promise<void> {
@@ -107,7 +132,7 @@ export class ChangeSignal {
       connectionString: this.url,
       application_name: 'geode-replication-listener',
     });
-    client.on('notification', () => this.notify());
+    client.on('notification', (message) => this.notify(message.channel !== REPLICATED_CHANNEL));
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
     try {
@@ -122,7 +147,7 @@ export class ChangeSignal {
       return;
     }
     this.client = client;
-    this.notify(); // anything that grew while we were not listening
+    this.notify(true); // anything that grew while we were not listening
   }
 
   private lost(client: Client): void {

@@ -19,6 +19,8 @@ export interface FeedOptions {
   pageSize?: number;
   /** After a frame went out; `frame` is its entries (for the send-lag figure). */
   onSent?: (entries: number, bytes: number, frame: readonly ReplicationEntry[]) => void;
+  /** After a round's store reads (knowledge and pages), with their duration in ms. */
+  onRead?: (ms: number) => void;
   /**
    * What the receiver last acknowledged holding. In a mesh it also learns
    * each origin from the origin itself, usually first: skipping what it
@@ -34,7 +36,7 @@ export interface FeedOptions {
   relayHoldMs?: number;
 }
 
-const DEFAULT_PAGE = 500;
+const DEFAULT_PAGE = 1_000;
 const DEFAULT_RELAY_HOLD_MS = 250;
 
 /**
@@ -103,39 +105,53 @@ export class ReplicationFeed {
       vector: held,
       heartbeatMs: this.options.heartbeatMs,
     });
+    // The vector as last read; which origins to read is decided from it, and the round's own
+    // read of it runs alongside the pages.
+    let known = held;
     while (!abort.aborted) {
       const seen = this.signal.version;
-      const vector = await this.store.knowledge();
+      const seenOwn = this.signal.ownVersion;
       const acknowledged = this.options.acknowledged?.() ?? {};
-      let progressed = false;
-      let holding = false;
       const now = Date.now();
-      // One page per origin per round, so a long catch-up of one origin does not starve the others.
-      for (const origin of Object.keys(vector).sort()) {
-        if (abort.aborted) return;
-        const from = Math.max(this.sent[origin] ?? 0, acknowledged[origin] ?? 0);
-        const relay = this.relays(origin, acknowledged[origin] ?? 0, now);
-        const available =
-          origin === this.options.receiver ? Math.min(vector[origin], receiverCap) : vector[origin];
-        if (available <= from) continue;
-        if (!relay) {
-          holding = true;
-          continue;
-        }
-        const entries = await this.store.readOriginLog(origin, {
-          afterSeq: from,
-          limit: Math.min(this.pageSize, available - from),
-          receiver: this.options.receiver,
-        });
-        if (!entries.length) continue;
-        for (const frame of framesOf(entries)) {
-          const bytes = await send({ type: 'batch', entries: frame });
-          this.options.onSent?.(frame.length, bytes, frame);
-        }
-        this.sent[origin] = entries[entries.length - 1].origin.seq;
-        progressed = true;
+      const plan = this.plan(known, acknowledged, receiverCap, now);
+      // One statement per origin to read and one for the vector, all at once: each sequential
+      // round trip costs an event-loop turn, which a busy geode makes long.
+      const readStarted = performance.now();
+      const [vector, ...pages] = await Promise.all([
+        this.store.knowledge(),
+        ...plan.map(({ origin, from, limit }) =>
+          this.store.readOriginLog(origin, {
+            afterSeq: from,
+            limit,
+            receiver: this.options.receiver,
+          }),
+        ),
+      ]);
+      this.options.onRead?.(performance.now() - readStarted);
+      known = vector;
+      if (abort.aborted) return;
+      // One page per origin per round, so a long catch-up of one origin does not starve the
+      // others; the round's pages go out together, in as few frames as the budget allows.
+      const entries = pages.flat();
+      for (const page of pages) {
+        if (page.length) this.sent[page[0].origin.region] = page[page.length - 1].origin.seq;
       }
-      if (progressed) continue;
+      for (const frame of framesOf(entries)) {
+        const bytes = await send({ type: 'batch', entries: frame });
+        this.options.onSent?.(frame.length, bytes, frame);
+      }
+      // Something read, or something the new vector shows that this round did not read yet.
+      // An origin read empty is not pending, even if the vector (read alongside) is ahead: the
+      // commit that moved it also sends the notification the wait below returns on.
+      const readEmpty = new Set(plan.filter((_, i) => !pages[i].length).map((p) => p.origin));
+      const { pending, holding, relaying } = this.outstanding(
+        vector,
+        acknowledged,
+        receiverCap,
+        now,
+        readEmpty,
+      );
+      if (entries.length || pending) continue;
       const idleMs = Date.now() - lastWrite;
       if (idleMs >= this.options.heartbeatMs) {
         await send({ type: 'heartbeat', vector });
@@ -143,8 +159,65 @@ export class ReplicationFeed {
       }
       // Held-back relays are looked at again once the hold may have passed.
       const waitMs = this.options.heartbeatMs - idleMs;
-      await this.signal.wait(seen, holding ? Math.min(waitMs, this.relayHoldMs) : waitMs, abort);
+      const timeoutMs = holding ? Math.min(waitMs, this.relayHoldMs) : waitMs;
+      // Entries applied here from peers are news only to a feed that relays some origin now;
+      // every other feed wakes for this region's stamps alone (a wake costs a round of reads).
+      if (relaying) await this.signal.wait(seen, timeoutMs, abort);
+      else await this.signal.waitForOwn(seenOwn, timeoutMs, abort);
     }
+  }
+
+  /**
+   * The origins to read this round, after what was sent or acknowledged: this
+   * geode's own log always (its stamps are what wake a feed most), any other
+   * whose entries `known` shows beyond that, unless it is a relay held back.
+   */
+  private plan(
+    known: VersionVector,
+    acknowledged: VersionVector,
+    receiverCap: number,
+    now: number,
+  ): { origin: string; from: number; limit: number }[] {
+    const origins = new Set([this.options.region, ...Object.keys(known)]);
+    const plan = [];
+    for (const origin of [...origins].sort()) {
+      const from = Math.max(this.sent[origin] ?? 0, acknowledged[origin] ?? 0);
+      const isReceiver = origin === this.options.receiver;
+      const available = isReceiver ? Math.min(known[origin] ?? 0, receiverCap) : known[origin];
+      if (origin !== this.options.region && !((available ?? 0) > from)) continue;
+      if (isReceiver && receiverCap <= from) continue;
+      if (!this.relays(origin, acknowledged[origin] ?? 0, now)) continue;
+      const limit = isReceiver ? Math.min(this.pageSize, receiverCap - from) : this.pageSize;
+      plan.push({ origin, from, limit });
+    }
+    return plan;
+  }
+
+  /**
+   * Whether `vector` shows entries to send now (`pending`) or held-back relays
+   * (`holding`), and whether this feed relays some origin now (`relaying`).
+   */
+  private outstanding(
+    vector: VersionVector,
+    acknowledged: VersionVector,
+    receiverCap: number,
+    now: number,
+    readEmpty: ReadonlySet<string>,
+  ): { pending: boolean; holding: boolean; relaying: boolean } {
+    let pending = false;
+    let holding = false;
+    let relaying = false;
+    for (const [origin, seq] of Object.entries(vector)) {
+      const relayed = origin !== this.options.region && origin !== this.options.receiver;
+      if (relayed && this.relays(origin, acknowledged[origin] ?? 0, now)) relaying = true;
+      if (readEmpty.has(origin)) continue;
+      const from = Math.max(this.sent[origin] ?? 0, acknowledged[origin] ?? 0);
+      const available = origin === this.options.receiver ? Math.min(seq, receiverCap) : seq;
+      if (available <= from) continue;
+      if (this.relays(origin, acknowledged[origin] ?? 0, now)) pending = true;
+      else holding = true;
+    }
+    return { pending, holding, relaying };
   }
 }
 

@@ -21,12 +21,14 @@ export class ReplicationMetrics {
   readonly bytesIn: Counter<'peer'>;
   readonly bytesOut: Counter<'peer'>;
   readonly refused: Counter<'peer' | 'reason'>;
+  readonly acksSent: Counter<'peer'>;
   readonly linkUp: Gauge<'peer'>;
   readonly applyLag: Histogram;
   readonly sendLag: Histogram;
   readonly receiveLag: Histogram;
   readonly applyWait: Histogram;
   readonly applyDuration: Histogram;
+  readonly feedRead: Histogram;
 
   constructor(registry: Registry | undefined, lag: LagTracker) {
     const registers = registry ? [registry] : [];
@@ -58,6 +60,12 @@ export class ReplicationMetrics {
       name: 'geode_replication_refused_total',
       help: 'Batches from a peer refused whole, by reason',
       labelNames: ['peer', 'reason'],
+      registers,
+    });
+    this.acksSent = new Counter({
+      name: 'geode_replication_acks_sent_total',
+      help: 'Acknowledgements (POST /replication/v1/ack) delivered to a peer',
+      labelNames: ['peer'],
       registers,
     });
     this.linkUp = new Gauge({
@@ -94,6 +102,12 @@ export class ReplicationMetrics {
     this.applyDuration = new Histogram({
       name: 'geode_replication_apply_duration_seconds',
       help: 'Duration of one apply of queued frames (validation and one statement)',
+      buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
+      registers,
+    });
+    this.feedRead = new Histogram({
+      name: 'geode_replication_feed_read_seconds',
+      help: "One feed round's store reads (knowledge and one page per origin), waiting for a connection included",
       buckets: [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5],
       registers,
     });

@@ -72,6 +72,8 @@ export interface PullerStatus {
 
 /** Entries read ahead of the apply (bounded memory: then the feed's TCP stream waits). */
 const MAX_QUEUED_ENTRIES = 5_000;
+/** Acknowledgements to one peer start at most this often (the latest vector each time). */
+const ACK_INTERVAL_MS = 20;
 /** Entries applied in one transaction at most. */
 const MAX_ENTRIES_PER_APPLY = 2_000;
 
@@ -172,7 +174,7 @@ export class ReplicationPuller {
   private readonly stopping = new AbortController();
   private current?: AbortController;
   private running?: Promise<void>;
-  private ack?: { vector: VersionVector; sent: VersionVector; sending: boolean };
+  private ack?: { vector: VersionVector; sent: VersionVector; sending: boolean; sentAt: number };
 
   constructor(private readonly options: ReplicationPullerOptions) {
     this.lease = new LinkLease(options.databaseUrl, options.peer.region);
@@ -417,13 +419,18 @@ export class ReplicationPuller {
    * what was last sent: one request at a time, always the latest vector.
    */
   private acknowledge(vector: VersionVector): void {
-    const ack = (this.ack ??= { vector: {}, sent: {}, sending: false });
+    const ack = (this.ack ??= { vector: {}, sent: {}, sending: false, sentAt: -Infinity });
     ack.vector = mergeVectors(ack.vector, vector);
     if (ack.sending || !ahead(ack.vector, ack.sent)) return;
     ack.sending = true;
     void (async () => {
       while (!this.stopped && ahead(ack.vector, ack.sent)) {
+        // The first ack after a quiet spell goes at once (sync writes wait on it); under load the
+        // ones that follow fold into one per interval: each is a signed request the peer serves.
+        const wait = ack.sentAt + ACK_INTERVAL_MS - performance.now();
+        if (wait > 0) await pause(wait, this.stopping.signal);
         const sending = ack.vector;
+        ack.sentAt = performance.now();
         const delivered = await sendAck(
           this.options.peer,
           sending,
@@ -434,6 +441,7 @@ export class ReplicationPuller {
           () => false, // the next feed request carries the vector anyway
         );
         if (!delivered) break;
+        this.options.metrics.acksSent.inc({ peer: this.peer });
         ack.sent = sending;
       }
       ack.sending = false;

@@ -6,7 +6,7 @@ import {
   OnModuleDestroy,
 } from '@nestjs/common';
 import type { WallClock } from '@geode/clock';
-import { EVENT_STORE, type EventStore } from '@geode/event-store';
+import type { PostgresEventStore } from '@geode/event-store';
 import {
   ChangeSignal,
   LagTracker,
@@ -19,6 +19,7 @@ import type { GeodeConfig } from '../config/geode-config';
 import { GEODE_CONFIG } from '../config/geode-config.provider';
 import { PEER_CLIENT_AUTH, type PeerClientAuth } from '@geode/peer-auth';
 import { RegionRefill } from './region-refill';
+import { REPLICATION_STORE } from './replication-store';
 
 export const REPLICATION_DATABASE_URL = Symbol('REPLICATION_DATABASE_URL');
 
@@ -36,7 +37,8 @@ export class ReplicationLinks implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     @Inject(GEODE_CONFIG) private readonly config: GeodeConfig,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    /** Feeds' and pullers' store: a pool of their own (see `replication-store.ts`). */
+    @Inject(REPLICATION_STORE) readonly store: PostgresEventStore,
     @Inject(WALL_CLOCK) private readonly clock: WallClock,
     @Inject(PEER_CLIENT_AUTH) private readonly auth: PeerClientAuth,
     @Inject(REPLICATION_DATABASE_URL) private readonly databaseUrl: string,
@@ -82,6 +84,7 @@ export class ReplicationLinks implements OnApplicationBootstrap, OnModuleDestroy
     for (const feed of this.feeds) feed.abort();
     await Promise.all(this.pullers.map((puller) => puller.stop()));
     await this.signal.stop();
+    await this.store.close();
   }
 
   get pullerStatuses() {

@@ -11,6 +11,7 @@ import { REPLICATION_DATABASE_URL, ReplicationLinks } from './replication-links'
 import { ReplicationController } from './replication.controller';
 import { RefillGuard } from './refill.guard';
 import { RegionRefill } from './region-refill';
+import { replicationStoreProvider } from './replication-store';
 import { SyncWriteInterceptor } from './sync-write.interceptor';
 import { SyncWrites } from './sync-writes';
 
@@ -26,13 +27,14 @@ export interface ReplicationModuleOptions {
  */
 @Module({})
 export class ReplicationModule {
-  static forRoot({ databaseUrl }: ReplicationModuleOptions): DynamicModule {
+  static forRoot({ config, databaseUrl }: ReplicationModuleOptions): DynamicModule {
     return {
       module: ReplicationModule,
       controllers: [ReplicationController],
       providers: [
         wallClockProvider,
         { provide: REPLICATION_DATABASE_URL, useValue: databaseUrl },
+        replicationStoreProvider(config, databaseUrl),
         {
           provide: LagTracker,
           inject: [WALL_CLOCK],
