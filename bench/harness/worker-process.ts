@@ -42,17 +42,21 @@ export class WorkerProcess<Request, Response> {
     });
   }
 
-  /** Starts `modulePath` (a compiled worker that calls `serveWorkerRequests`). */
+  /**
+   * Starts `modulePath` (a compiled worker that calls `serveWorkerRequests`); `nodeFlags`
+   * are the flags the measured app starts with, so the worker measures what a user runs.
+   */
   static start<Request, Response>(
     name: string,
     modulePath: string,
     args: string[] = [],
+    nodeFlags: readonly string[] = [],
   ): WorkerProcess<Request, Response> {
     const child = fork(modulePath, args, {
       // The worker's stdout goes to our stderr: stdout carries the results table only.
       stdio: ['ignore', 2, 2, 'ipc'],
       serialization: 'advanced',
-      execArgv: ['--enable-source-maps'],
+      execArgv: ['--enable-source-maps', ...nodeFlags],
     });
     return new WorkerProcess<Request, Response>(name, child);
   }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { HybridLogicalClock, systemWallClock } from '@geode/clock';
@@ -14,12 +15,20 @@ import {
   type EventRow,
   toStoredEvent,
 } from '../../libs/event-store/src/postgres/event-rows';
-import { ProjectionPlatform, projectionMigrations, type Projection } from '@geode/projections';
+import {
+  DEFAULT_REBUILD_BATCH_SIZE,
+  ProjectionPlatform,
+  projectionMigrations,
+  type Projection,
+} from '@geode/projections';
+import { GEODE_NODE_FLAGS } from '../../apps/geode/src/projections/geode-node-flags';
 import { LedgerProjection } from '../../apps/geode/src/read-models/ledger-projection';
 import { LatencyRecorder } from '../harness/latency-recorder';
 import { PeakRssSampler } from '../harness/peak-rss-sampler';
 import { serveWorkerRequests } from '../harness/worker-process';
+import { ServiceProcess } from '../router/service-process';
 import { ledgerChunk } from './ledger-log';
+import { freePort, ProcessRssSampler } from './process-rss-sampler';
 import type {
   LiveReport,
   LoadReport,
@@ -29,7 +38,10 @@ import type {
 } from './projections-protocol';
 
 const REGION = 'eu-west-1';
-const REBUILD_BATCH = 5_000;
+/** The geode as built by `nest build geode` (the benchmark builds it first). */
+const GEODE_MAIN = join(__dirname, '..', '..', 'apps', 'geode', 'src', 'main.js');
+/** The ceiling reads pages of the size the platform's rebuild reads. */
+const REBUILD_BATCH = DEFAULT_REBUILD_BATCH_SIZE;
 const CEILING_SCHEMA = 'ledger_ceiling';
 
 serveWorkerRequests<ProjectionsWorkerRequest, ProjectionsWorkerResponse>(
@@ -103,7 +115,12 @@ async function load(url: string, target: number): Promise<LoadReport> {
   return { events, seconds };
 }
 
-/** The platform's rebuild: shadow schema, replay, swap; the live runner has nothing to do. */
+/**
+ * The platform's rebuild in a geode as a user runs it: the built app (`dist/apps/geode`),
+ * started with the geode's node flags, leads the projection. This worker only sets the
+ * live checkpoint to the end of the log (so the live runner has nothing to do), asks for
+ * the rebuild, waits for the swap and samples the geode process's RSS meanwhile.
+ */
 async function rebuildWithGeode(url: string): Promise<RebuildReport> {
   const dataSource = await openDataSource(url);
   const store = await openStore(url);
@@ -113,16 +130,47 @@ async function rebuildWithGeode(url: string): Promise<RebuildReport> {
     url,
     store,
     projections: [projection],
-    rebuildBatchSize: REBUILD_BATCH,
   });
+  let geode: ServiceProcess | undefined;
   try {
+    // Ordered by the xid8 column, not by the text it is selected as ("9999" > "48684"): a
+    // text order put the live runner mid-log, replaying beside the rebuild it should leave alone.
     const [end] = await dataSource.query<{ tx_id: string; position: string }[]>(
-      `SELECT tx_id::text, position FROM geode_events ORDER BY tx_id DESC, position DESC LIMIT 1`,
+      `SELECT e.tx_id::text AS tx_id, e.position FROM geode_events e
+        ORDER BY e.tx_id DESC, e.position DESC LIMIT 1`,
     );
     await platform.reset(projection.name, { txId: end.tx_id, position: Number(end.position) });
-    platform.startRunners();
-    await until(() => platform.isLeader(projection.name), 30_000, 'the runner takes its lease');
-    const sampler = new PeakRssSampler();
+    geode = await ServiceProcess.start(
+      'geode',
+      GEODE_MAIN,
+      ['--region', REGION, '--port', String(await freePort())],
+      {
+        DATABASE_URL: url,
+        // GEODE_BENCH_NODE_OPTIONS: more for the geode, e.g. --cpu-prof to see where its time goes.
+        NODE_OPTIONS: [...GEODE_NODE_FLAGS, process.env.GEODE_BENCH_NODE_OPTIONS ?? ''].join(' '),
+      },
+    );
+    await until(
+      async () => (await platform.get(projection.name)).active,
+      60_000,
+      'the geode takes the lease',
+    );
+    // The geode's other projections (the fork detector) start from the beginning of the log:
+    // the rebuild is measured in a geode that has caught up, not beside their first replay.
+    // Every loaded event is an account event, which they all follow, so they end at `end`.
+    await until(
+      async () => {
+        const [{ behind }] = await dataSource.query<{ behind: number }[]>(
+          `SELECT count(*)::int AS behind FROM geode_projections
+            WHERE (tx_id, position) < ($1::xid8, $2::bigint)`,
+          [end.tx_id, end.position],
+        );
+        return behind === 0;
+      },
+      900_000,
+      "the geode's other projections catch up",
+    );
+    const sampler = new ProcessRssSampler(geode.pid);
     sampler.start();
     const started = performance.now();
     await platform.rebuild(projection.name);
@@ -141,6 +189,7 @@ async function rebuildWithGeode(url: string): Promise<RebuildReport> {
       tables: await tableCounts(dataSource, projection.schema),
     };
   } finally {
+    await geode?.stop();
     await platform.stop();
     await store.close();
     await dataSource.destroy();
@@ -195,12 +244,11 @@ async function rebuildCeiling(url: string): Promise<RebuildReport> {
       events += page.length;
     }
     const seconds = (performance.now() - started) / 1000;
-    return {
-      events,
-      seconds,
-      peakRssMb: sampler.stop(),
-      tables: await tableCounts(dataSource, CEILING_SCHEMA),
-    };
+    const peakRssMb = sampler.stop();
+    const tables = await tableCounts(dataSource, CEILING_SCHEMA);
+    // Counted: dropped, so autovacuum does not work through a million rows during geode's turn.
+    await runner.query(`DROP SCHEMA ${CEILING_SCHEMA} CASCADE`);
+    return { events, seconds, peakRssMb, tables };
   } finally {
     await runner.release().catch(() => undefined);
     await pool.end();

@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { GEODE_NODE_FLAGS } from '../../apps/geode/src/projections/geode-node-flags';
 import { ratiosPerCase, round, type BenchRow } from '../harness/bench-report';
 import type { Benchmark, BenchmarkContext, BenchmarkResult } from '../harness/benchmark';
 import { formatCount, formatFixed, renderTable } from '../harness/table-printer';
@@ -21,6 +23,7 @@ import type {
 type ProjectionsWorker = WorkerProcess<ProjectionsWorkerRequest, ProjectionsWorkerResponse>;
 
 const WORKER_MODULE = join(__dirname, 'projections-worker.js');
+const ROOT = join(__dirname, '..', '..', '..');
 
 /**
  * The projection platform with the ledger read models: a rebuild from the whole log next
@@ -43,7 +46,13 @@ async function runProjectionsBenchmark(context: BenchmarkContext): Promise<Bench
   const failures: string[] = [];
   let current: ProjectionsWorker | undefined;
   const inWorker = async <T>(name: string, work: (worker: ProjectionsWorker) => Promise<T>) => {
-    const worker: ProjectionsWorker = WorkerProcess.start(name, WORKER_MODULE);
+    // Every step runs the geode's code in a process started as a geode is.
+    const worker: ProjectionsWorker = WorkerProcess.start(
+      name,
+      WORKER_MODULE,
+      [],
+      GEODE_NODE_FLAGS,
+    );
     current = worker;
     try {
       return await work(worker);
@@ -56,6 +65,8 @@ async function runProjectionsBenchmark(context: BenchmarkContext): Promise<Bench
   const killCurrent = () => current?.kill();
   signal.addEventListener('abort', killCurrent);
   try {
+    // The geode subject rebuilds in the geode app itself, as built from this tree.
+    buildGeode();
     const url = await postgres.createDatabase('projections');
     progress.note(`loading about ${formatCount(sizes.rebuildEvents)} ledger events`);
     const loaded = (await inWorker('load', (worker) =>
@@ -221,4 +232,13 @@ function targetsTable(targets: readonly TargetCheck[]): string {
     ],
     targets,
   );
+}
+
+function buildGeode(): void {
+  const built = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build', 'geode'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+  );
+  if (built.status !== 0) throw new Error(`nest build geode failed: ${built.stderr}`);
 }

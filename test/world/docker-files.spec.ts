@@ -114,6 +114,6 @@ describe('docker/Dockerfile', () => {
     expect(dockerfile.match(/^FROM node:24\S* AS \w+$/gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
-    expect(dockerfile).toMatch(/^CMD \["dist\/apps\/geode\/src\/main\.js"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \[("--[^"]+", )*"dist\/apps\/geode\/src\/main\.js"\]$/m);
   });
 });

@@ -6,6 +6,7 @@ export type { DeadLetter, ProjectionStatus, RebuildPhase } from './projection-ro
 export type { OnApplyError } from './batch-applier';
 export type { PendingEvents } from './projection-repository';
 export {
+  DEFAULT_REBUILD_BATCH_SIZE,
   ProjectionPlatform,
   type ProjectionInfo,
   type ProjectionPlatformOptions,

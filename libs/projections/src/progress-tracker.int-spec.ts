@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+import { testServerUrl } from '../../../test/support/test-postgres';
 import { deposit, stream } from '../../event-store/src/testing/postgres-event-store.factory';
 import { sleep } from '../../event-store/src/testing/eventually';
 import { sql } from '../../event-store/src/testing/sql';
@@ -60,6 +62,35 @@ describe('waitUntilApplied', () => {
     const other = await appendOne('order');
     const waiter = await bed.startPlatform([new CountingProjection()], { run: false });
     expect(await waiter.platform.waitUntilApplied('counting', other, 5_000)).toBe(true);
+  });
+
+  it("judges what is left by the store's horizon: a transaction elsewhere holds no wait back, one here does", async () => {
+    await bed.startPlatform([new CountingProjection()]);
+    await appendOne();
+    const waiter = await bed.startPlatform([new CountingProjection()], { run: false });
+    // A transaction with an id, older than the target, in another database of the server:
+    // it cannot write this log (pg_snapshot_xmin would count it, the store's horizon does not).
+    const elsewhere = new Client({ connectionString: testServerUrl() });
+    await elsewhere.connect();
+    // One here, older than the target too: it may still write an event the projection handles.
+    const here = new Client({ connectionString: bed.database.url });
+    await here.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const before = await appendOne('order');
+      expect(await waiter.platform.waitUntilApplied('counting', before, 5_000)).toBe(true);
+
+      await here.query('BEGIN');
+      await here.query('SELECT pg_current_xact_id()');
+      const after = await appendOne('order');
+      expect(await waiter.platform.waitUntilApplied('counting', after, 1_500)).toBe(false);
+      await here.query('COMMIT');
+      expect(await waiter.platform.waitUntilApplied('counting', after, 5_000)).toBe(true);
+    } finally {
+      await elsewhere.query('ROLLBACK').catch(() => undefined);
+      await Promise.all([elsewhere.end(), here.end()]);
+    }
   });
 
   it('refuses an unknown projection', async () => {

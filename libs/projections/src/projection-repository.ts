@@ -104,7 +104,9 @@ export async function pendingEvents(
 /**
  * True when every event up to `target` that the projection handles is behind `after`:
  * no matching event lies in (after, target], and every transaction up to target's has
- * finished (target is below the horizon), so none can still appear there.
+ * finished (target is below the horizon), so none can still appear there. The horizon is
+ * the store's (`geode_log_horizon()`, ADR 0010), the one the log reader stops at: a
+ * transaction running in another database cannot write this log, so it holds no wait back.
  */
 export async function nothingToApplyUpTo(
   sql: Sql,
@@ -116,7 +118,7 @@ export async function nothingToApplyUpTo(
   const matches = logFilterCondition(projection.filter, params);
   const [row] = await rows<{ settled: boolean }>(
     sql,
-    `SELECT $3::xid8 < pg_snapshot_xmin(pg_current_snapshot())
+    `SELECT $3::xid8 < geode_log_horizon()
             AND NOT EXISTS (SELECT 1 FROM geode_events e
                              WHERE (e.tx_id, e.position) > ($1::xid8, $2::bigint)
                                AND (e.tx_id, e.position) <= ($3::xid8, $4::bigint)

@@ -23,7 +23,7 @@ import { qualified, quoteSchema } from './schema-names';
 export interface RunnerOptions {
   /** Most events per live batch (adaptive: what has arrived, up to this); default 500. */
   batchSize: number;
-  /** Events per rebuild batch; default 5,000. */
+  /** Events per rebuild batch; default `DEFAULT_REBUILD_BATCH_SIZE`. */
   rebuildBatchSize: number;
   onError: OnApplyError;
   /** How often a standby tries the lease, and the idle heartbeat; default 1 s. */

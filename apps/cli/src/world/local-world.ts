@@ -2,6 +2,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { CliError } from '../cli-error';
+import { GEODE_NODE_FLAGS } from '../../../geode/src/projections/geode-node-flags';
 import { assertBuilt, GEODE_MAIN, ROUTER_MAIN } from './app-paths';
 import { ensureDatabase, databaseUrlFor, dropDatabase } from './world-databases';
 import { ensureDevCertificates, type DevCertificates } from './dev-certificates';
@@ -292,7 +293,16 @@ export class LocalWorld {
     const process = new SupervisedProcess({
       name: `geode ${region}`,
       command: globalThis.process.execPath,
-      args: [GEODE_MAIN, '--region', region, '--port', String(port), '--host', '127.0.0.1'],
+      args: [
+        ...GEODE_NODE_FLAGS,
+        GEODE_MAIN,
+        '--region',
+        region,
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+      ],
       env: {
         ...this.inheritedEnv(),
         ...database,
