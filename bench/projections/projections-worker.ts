@@ -28,7 +28,7 @@ import { PeakRssSampler } from '../harness/peak-rss-sampler';
 import { serveWorkerRequests } from '../harness/worker-process';
 import { ServiceProcess } from '../router/service-process';
 import { ledgerChunk } from './ledger-log';
-import { freePort, ProcessRssSampler } from './process-rss-sampler';
+import { freePort } from '../harness/free-port';
 import type {
   LiveReport,
   LoadReport,
@@ -170,7 +170,7 @@ async function rebuildWithGeode(url: string): Promise<RebuildReport> {
       900_000,
       "the geode's other projections catch up",
     );
-    const sampler = new ProcessRssSampler(geode.pid);
+    const sampler = PeakRssSampler.ofProcess(geode.pid);
     sampler.start();
     const started = performance.now();
     await platform.rebuild(projection.name);

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Agent, request as undiciRequest } from 'undici';
@@ -12,6 +11,7 @@ import { formatCount, formatFixed, renderTable, type Column } from '../harness/t
 import { LinkProxy } from '../../apps/cli/src/world/link-proxy';
 import { ServiceProcess } from '../router/service-process';
 import { RegionCpuSampler, type CpuWindow } from './region-cpu';
+import { freePort } from '../harness/free-port';
 
 /** The repository: this file runs as dist/bench/replication/replication.benchmark.js. */
 const ROOT = join(__dirname, '..', '..', '..');
@@ -607,17 +607,6 @@ function buildGeode(progress: Progress): void {
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
   );
   if (built.status !== 0) throw new Error(`nest build geode failed: ${built.stderr}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function resultsTable(rows: readonly BenchRow[]): string {

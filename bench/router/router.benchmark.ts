@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { round, type BenchRow } from '../harness/bench-report';
@@ -12,6 +11,7 @@ import { ensureTools } from './bench-tools';
 import { NginxProxy } from './nginx-proxy';
 import { ServiceProcess } from './service-process';
 import { runWrk, type WrkResult } from './wrk';
+import { freePort } from '../harness/free-port';
 
 /** The repository: this file runs as dist/bench/router/router.benchmark.js. */
 const ROOT = join(__dirname, '..', '..', '..');
@@ -240,17 +240,6 @@ async function preparedReadPath(geodeUrl: string): Promise<string> {
   const { accountId } = await post('/v1/accounts', { owner: { name: 'Bench' }, currency: 'EUR' });
   await post(`/v1/accounts/${accountId}/deposits`, { amount: '1000' });
   return `/v1/accounts/${accountId}/events`;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function median(values: readonly number[]): number {
