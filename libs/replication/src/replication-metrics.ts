@@ -14,6 +14,9 @@ export type RefusalReason =
   | 'conflict'
   | 'other';
 
+/** From a decision in its origin to a step of its replication: milliseconds to minutes. */
+const LAG_BUCKETS_SECONDS = [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120];
+
 /** Prometheus figures of replication; registered on the app's registry (or none, in tests). */
 export class ReplicationMetrics {
   readonly eventsIn: Counter<'peer'>;
@@ -77,20 +80,20 @@ export class ReplicationMetrics {
     this.applyLag = new Histogram({
       name: 'geode_replication_apply_lag_seconds',
       help: 'From an event decided in its origin (its HLC wall time) to its apply here',
-      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120],
+      buckets: LAG_BUCKETS_SECONDS,
       registers,
     });
     // The parts of the apply lag, so a slow link can be told from a slow apply.
     this.sendLag = new Histogram({
       name: 'geode_replication_send_lag_seconds',
       help: 'From an event decided here (its HLC wall time) to its frame written on a feed',
-      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120],
+      buckets: LAG_BUCKETS_SECONDS,
       registers,
     });
     this.receiveLag = new Histogram({
       name: 'geode_replication_receive_lag_seconds',
       help: 'From an event decided in the peer (its HLC wall time) to its frame read here from that peer',
-      buckets: [0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 120],
+      buckets: LAG_BUCKETS_SECONDS,
       registers,
     });
     this.applyWait = new Histogram({

@@ -291,15 +291,9 @@ class Tour {
       async () => {
         await this.world.control('POST', `/world/regions/${third}/kill`, {});
         this.say([`${third} killed (SIGKILL)`]);
-        const view = await eventually(45_000, `${third} back and serving the account`, async () => {
-          const read = await this.world.geode<AccountView>(
-            third,
-            'GET',
-            `/v1/accounts/${accountA}`,
-            { timeoutMs: 2_000 },
-          );
-          return read.status === 200 && read.body.balance === '-4000' ? read.body : undefined;
-        });
+        const view = await eventually(45_000, `${third} back and serving the account`, () =>
+          this.servingSettledAccount(third, accountA),
+        );
         this.say([`${third} is back: balance ${view.balance}`]);
       },
     );
@@ -315,18 +309,8 @@ class Tour {
         if (error instanceof CliError) throw new CheckFailed(error.message);
         throw error;
       }
-      const view = await eventually(
-        10_000,
-        `${third} refilled and serving the account`,
-        async () => {
-          const read = await this.world.geode<AccountView>(
-            third,
-            'GET',
-            `/v1/accounts/${accountA}`,
-            { timeoutMs: 2_000 },
-          );
-          return read.status === 200 && read.body.balance === '-4000' ? read.body : undefined;
-        },
+      const view = await eventually(10_000, `${third} refilled and serving the account`, () =>
+        this.servingSettledAccount(third, accountA),
       );
       this.say([`${third} is refilled and healthy: balance ${view.balance}`]);
     });
@@ -355,6 +339,17 @@ class Tour {
   }
 
   private number = 0;
+
+  /** The account as a region serves it, once it shows the settled balance of the tour. */
+  private async servingSettledAccount(
+    region: string,
+    accountId: string,
+  ): Promise<AccountView | undefined> {
+    const read = await this.world.geode<AccountView>(region, 'GET', `/v1/accounts/${accountId}`, {
+      timeoutMs: 2_000,
+    });
+    return read.status === 200 && read.body.balance === '-4000' ? read.body : undefined;
+  }
 
   private async step(title: string, body: () => Promise<void> | void): Promise<void> {
     this.number += 1;

@@ -17,53 +17,52 @@ export function databaseUrlFor(template: string, region: string): string {
 
 /** Creates the URL's database on its server when it is missing. */
 export async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = decodeURIComponent(target.pathname.slice(1));
-  if (!/^[a-z_][a-z0-9_]*$/.test(name))
-    throw new CliError(
-      `database name ${JSON.stringify(name)} must be lowercase letters, digits, _`,
-      2,
-    );
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  try {
-    await client.connect();
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    // The name was checked above: an identifier made of safe characters only.
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
-  } catch (error) {
-    throw new CliError(
-      `cannot prepare database ${name} on ${target.host}: ${(error as Error).message}`,
-      1,
-      {
-        cause: error,
-      },
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  const name = databaseName(url);
+  await onServerOf(
+    url,
+    `cannot prepare database ${name} on ${new URL(url).host}`,
+    async (client) => {
+      const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      // The name was checked: an identifier made of safe characters only.
+      if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+    },
+  );
 }
 
 /** Drops the URL's database (connections to it are ended first): a region that lost its data. */
 export async function dropDatabase(url: string): Promise<void> {
+  const name = databaseName(url);
+  await onServerOf(url, `cannot drop database ${name}`, async (client) => {
+    // The name was checked: an identifier made of safe characters only.
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  });
+}
+
+/** The URL's database name, refused unless it is safe to write into DDL. */
+function databaseName(url: string): string {
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   if (!/^[a-z_][a-z0-9_]*$/.test(name))
     throw new CliError(
       `database name ${JSON.stringify(name)} must be lowercase letters, digits, _`,
       2,
     );
+  return name;
+}
+
+/** Runs `work` connected to the server's `postgres` database; a failure is one CLI line. */
+async function onServerOf(
+  url: string,
+  failure: string,
+  work: (client: Client) => Promise<void>,
+): Promise<void> {
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   try {
     await client.connect();
-    // The name was checked above: an identifier made of safe characters only.
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await work(client);
   } catch (error) {
-    throw new CliError(`cannot drop database ${name}: ${(error as Error).message}`, 1, {
-      cause: error,
-    });
+    throw new CliError(`${failure}: ${(error as Error).message}`, 1, { cause: error });
   } finally {
     await client.end().catch(() => undefined);
   }
